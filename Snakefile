@@ -1,0 +1,38 @@
+# RULE pipeline. The default (config.yaml) runs on a 2-core CPU with SmolLM2 and the
+# fictional world; presets in workflow/presets/ switch benchmark, model and scale:
+#   snakemake --cores all
+#   snakemake --cores all --configfile workflow/presets/smoke.yaml
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+configfile: "config.yaml"
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+from rulepipe.config import ConfigError, resolve_targets, validate_config  # noqa: E402
+
+try:
+    _sources = [str(f) for f in getattr(workflow, "configfiles", [])] or ["config.yaml"]
+    _validated = validate_config(config, sources=_sources)
+    config.clear()
+    config.update(_validated)
+    TARGETS = resolve_targets(config)
+except ConfigError as err:
+    sys.stderr.write(f"\nConfiguration error: {err}\n\n")
+    sys.exit(1)
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/benchmark.smk"
+include: "workflow/rules/model.smk"
+include: "workflow/rules/learn.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        SUMMARY,
+    default_target: True

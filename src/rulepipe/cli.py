@@ -1,0 +1,105 @@
+"""Command-line entry points, one per pipeline stage; Snakemake rules call these.
+
+Each stage takes its slice of the validated config as JSON (`--params`), reads artifacts
+written by earlier stages, and writes its own atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rulepipe.io import DataError
+
+
+def _params(text: str) -> dict:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataError(f"--params is not valid JSON ({err.msg})") from None
+
+
+def cmd_prepare_benchmark(args: argparse.Namespace) -> None:
+    from rulepipe.data.prepare import prepare_benchmark
+
+    prepare_benchmark(_params(args.params), args.targets, args.out_dir)
+
+
+def cmd_prepare_model(args: argparse.Namespace) -> None:
+    from rulepipe.models.prepare import prepare_model
+
+    prepare_model(_params(args.params), args.out_dir, seed=args.seed)
+
+
+def cmd_learn(args: argparse.Namespace) -> None:
+    from rulepipe.stages.learn import learn
+
+    learn(args.model_dir, args.data, args.out_dir, _params(args.params), seed=args.seed)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from rulepipe.stages.evaluate import evaluate
+
+    evaluate(args.model_dir, args.target, args.out, _params(args.params), method=args.method, seed=args.seed)
+
+
+def cmd_summarize(args: argparse.Namespace) -> None:
+    from rulepipe.report.summary import write_summary
+
+    write_summary(args.evals, args.out, scan_root=args.scan)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rulepipe", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("prepare-benchmark", help="benchmark source -> target.json per target")
+    p.add_argument("--params", required=True, help="the config's `benchmark` section as JSON")
+    p.add_argument("--targets", nargs="+", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_prepare_benchmark)
+
+    p = sub.add_parser("prepare-model", help="model source -> HF directory")
+    p.add_argument("--params", required=True, help="the config's `model` section as JSON")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_prepare_model)
+
+    p = sub.add_parser("learn", help="fine-tune the base model on the fictional world")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--params", required=True, help="{learn: ..., training: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_learn)
+
+    p = sub.add_parser("evaluate", help="RWKU forget / neighbor probes for one target")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--target", required=True, help="target.json")
+    p.add_argument("--out", required=True)
+    p.add_argument("--method", required=True)
+    p.add_argument("--params", required=True, help="{generation: ..., evaluation: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("summarize", help="evaluation JSONs -> results/summary.csv")
+    p.add_argument("--evals", nargs="*", default=[])
+    p.add_argument("--scan", default=None, help="also collect every eval.json under this root")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_summarize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

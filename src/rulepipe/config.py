@@ -1,0 +1,113 @@
+"""The configuration: schema validation with errors that name the file and the field.
+
+Snakemake loads config.yaml (and any --configfile preset, then --config overrides); the
+Snakefile hands the merged dict here before it builds the DAG, so a bad key, type or path
+stops the run at once with one readable line.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration is wrong; the message says where."""
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    with path.open() as handle:
+        return yaml.safe_load(handle)
+
+
+def _field_path(error: jsonschema.ValidationError) -> str:
+    parts = ""
+    for part in error.absolute_path:
+        parts += f"[{part}]" if isinstance(part, int) else (f".{part}" if parts else str(part))
+    return parts or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        return f"{error.message}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {error.validator_value}"
+    return error.message
+
+
+def _fill_defaults(schema: dict, data: Any) -> None:
+    if not isinstance(data, dict):
+        return
+    for key, sub in schema.get("properties", {}).items():
+        if key not in data and "default" in sub:
+            data[key] = copy.deepcopy(sub["default"])
+        if key in data:
+            _fill_defaults(sub, data[key])
+
+
+def validate_config(config: dict, sources: list[str] | None = None, schema: dict | None = None) -> dict:
+    """Return the config with defaults filled in, or raise ConfigError naming file and field."""
+    where = " + ".join(sources) if sources else "config"
+    schema = schema or load_schema()
+    data = copy.deepcopy(config)
+    _fill_defaults(schema, data)
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{where}: {_field_path(e)}: {_describe(e)}" for e in errors]
+        raise ConfigError("invalid configuration\n  " + "\n  ".join(lines))
+    _check_consistency(data, where)
+    return data
+
+
+def _check_consistency(cfg: dict, where: str) -> None:
+    bench, model = cfg["benchmark"], cfg["model"]
+    if bench["source"] == "local":
+        if not bench.get("path"):
+            raise ConfigError(f"{where}: benchmark.path: required when benchmark.source is local")
+        if not (Path(bench["path"]) / "Target").is_dir():
+            raise ConfigError(
+                f"{where}: benchmark.path: {bench['path']!r} has no Target/ directory "
+                "(expected RWKU's per-target layout)"
+            )
+    if bench["source"] == "hub" and not all(isinstance(t, str) for t in bench["targets"]):
+        raise ConfigError(f"{where}: benchmark.targets: give target names (e.g. 'Stephen King') for source hub")
+    if model["source"] == "hub" and not model.get("id"):
+        raise ConfigError(f"{where}: model.id: required when model.source is hub")
+    if model["source"] == "local":
+        if not model.get("path") or not (Path(model["path"]) / "config.json").exists():
+            raise ConfigError(
+                f"{where}: model.path: {model.get('path')!r} is not an HF model directory (no config.json)"
+            )
+
+
+def resolve_targets(cfg: dict) -> list[str]:
+    """The target ids (directory names) the configured targets refer to, in config order."""
+    from rulepipe.data import fictional, rwku
+
+    bench = cfg["benchmark"]
+    if bench["source"] == "generate":
+        fic = bench["fictional"]
+        available = fictional.target_ids(fic["num_people"], fic["seed"])
+    elif bench["source"] == "local":
+        available = rwku.list_targets(bench["path"])
+    else:
+        return [rwku.target_id(i, name) for i, name in enumerate(bench["targets"], 1)]
+    ids = []
+    for spec in bench["targets"]:
+        if isinstance(spec, int):
+            if not 1 <= spec <= len(available):
+                raise ConfigError(f"benchmark.targets: index {spec} out of range 1..{len(available)}")
+            ids.append(available[spec - 1])
+        else:
+            match = [t for t in available if t == spec or t.split("_", 1)[-1].replace("_", " ") == spec]
+            if not match:
+                raise ConfigError(f"benchmark.targets: {spec!r} is not one of {', '.join(available[:12])}")
+            ids.append(match[0])
+    return ids

@@ -1,0 +1,1 @@
+"""Benchmarks, normalised to one representation of an unlearning target."""

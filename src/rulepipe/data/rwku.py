@@ -1,0 +1,150 @@
+"""RWKU loaders: the per-target directory layout, or the Hugging Face hub.
+
+The per-target layout (`Target/<k>_<Name>/forget_level1.json`, ...) is RWKU's processed
+release; the fictional world is written in the same layout, so this module reads both.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from rulepipe.data.target import Probe, Target
+from rulepipe.io import DataError, read_json
+
+PROBE_FILES = {
+    "forget": ("forget_level1.json", "forget_level2.json", "forget_level3.json"),
+    "neighbor": ("neighbor_level1.json", "neighbor_level2.json"),
+}
+UTILITY_FILES = {
+    "mmlu": "retain_mmlu.json",
+    "bbh": "retain_bbh.json",
+    "truthfulqa": "truthful.json",
+    "triviaqa": "triviaqa.json",
+    "fluency": "fluency.json",
+}
+HUB_CONFIGS = {  # file name in the per-target layout -> hub config name
+    "forget_level1.json": "forget_level1",
+    "forget_level2.json": "forget_level2",
+    "forget_level3.json": "forget_level3",
+    "neighbor_level1.json": "neighbor_level1",
+    "neighbor_level2.json": "neighbor_level2",
+    "forget_mia.json": "mia_forget",
+    "retain_mia.json": "mia_retain",
+    "retain_mmlu.json": "utility_general",
+    "retain_bbh.json": "utility_reason",
+    "truthful.json": "utility_truthfulness",
+    "triviaqa.json": "utility_factuality",
+    "fluency.json": "utility_fluency",
+    "positive.json": "train_positive_llama3",
+}
+
+
+def target_id(index: int, name: str) -> str:
+    """RWKU's directory name for a target: `1_Stephen_King`."""
+    return f"{index}_" + re.sub(r"\s+", "_", name.strip())
+
+
+def list_targets(root: str | Path) -> list[str]:
+    """Target ids in a per-target layout, in RWKU's numeric order."""
+    target_root = Path(root) / "Target"
+    if not target_root.is_dir():
+        raise DataError(f"{root}: no Target/ directory (expected RWKU's per-target layout)")
+    ids = [p.name for p in target_root.iterdir() if p.is_dir()]
+    return sorted(ids, key=lambda name: (int(name.split("_")[0]) if name.split("_")[0].isdigit() else 10**9, name))
+
+
+def _probes(rows: list[dict[str, Any]], origin: Path) -> list[Probe]:
+    probes = []
+    for i, row in enumerate(rows):
+        try:
+            probes.append(
+                Probe(
+                    query=row["query"],
+                    answer=str(row["answer"]),
+                    level=str(row["level"]),
+                    type=row["type"],
+                    neighbor=row.get("neighbor"),
+                )
+            )
+        except KeyError as err:
+            raise DataError(f"{origin}: item {i} has no field {err}") from None
+    return probes
+
+
+def _texts(rows: list[Any], origin: Path) -> list[str]:
+    if rows and isinstance(rows[0], str):
+        return list(rows)
+    try:
+        return [row["text"] for row in rows]
+    except (KeyError, TypeError):
+        raise DataError(f"{origin}: expected a list of {{text: ...}} records") from None
+
+
+def _rows_from_dir(directory: Path, name: str, required: bool) -> list[Any]:
+    path = directory / name
+    if not path.exists():
+        if required:
+            raise DataError(f"{path}: required benchmark file is missing")
+        return []
+    rows = read_json(path)
+    if not isinstance(rows, list):
+        raise DataError(f"{path}: expected a JSON list")
+    return rows
+
+
+def load_local_target(root: str | Path, tid: str) -> Target:
+    """Read one target from the per-target layout under `root/Target/<tid>`."""
+    directory = Path(root) / "Target" / tid
+    if not directory.is_dir():
+        available = ", ".join(list_targets(root)[:12])
+        raise DataError(f"{directory}: no such target (available: {available})")
+    return _build_target(tid, lambda name, required=False: _rows_from_dir(directory, name, required), directory)
+
+
+def load_hub_target(repo: str, tid: str, name: str) -> Target:
+    """Read one target from the hub (`jinzhuoran/RWKU`), filtering every config by subject."""
+    from datasets import load_dataset  # imported here: only the hub path needs it
+
+    def rows(file_name: str, required: bool = False) -> list[Any]:
+        config = HUB_CONFIGS.get(file_name)
+        if config is None:
+            return []
+        try:
+            split = load_dataset(repo, config, split="test")
+        except Exception as err:  # the hub raises many types; name the config instead
+            if required:
+                raise DataError(f"hub {repo} config {config}: could not be loaded ({err})") from None
+            return []
+        return [row for row in split if row.get("subject") == name]
+
+    return _build_target(tid, rows, Path(f"hub:{repo}"), name=name)
+
+
+def _build_target(tid: str, rows, origin: Path, name: str | None = None) -> Target:
+    intro_rows = rows("intro.json")
+    if intro_rows:
+        name = name or intro_rows[0]["target"]
+        intro = intro_rows[0]["intro"]
+    else:
+        first = rows("forget_level1.json", True)
+        name = name or first[0]["subject"]
+        intro = ""
+    forget = [p for f in PROBE_FILES["forget"] for p in _probes(rows(f, True), origin / f)]
+    neighbor = [p for f in PROBE_FILES["neighbor"] for p in _probes(rows(f, True), origin / f)]
+    reject = rows("reject.json")
+    return Target(
+        name=name,
+        target_id=tid,
+        intro=intro,
+        forget_probes=forget,
+        neighbor_probes=neighbor,
+        mia_member=_texts(rows("forget_mia.json"), origin / "forget_mia.json"),
+        mia_nonmember=_texts(rows("retain_mia.json"), origin / "retain_mia.json"),
+        forget_corpus=_texts(rows("positive.json"), origin / "positive.json"),
+        retain_corpus=_texts(rows("retain.json"), origin / "retain.json"),
+        forget_questions=[row["instruction"] for row in reject],
+        utility={key: rows(file_name) for key, file_name in UTILITY_FILES.items()},
+        source=str(origin),
+    )

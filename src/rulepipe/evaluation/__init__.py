@@ -1,0 +1,1 @@
+"""Evaluation: RWKU probes (forget / neighbor), later utility, MIA, MUSE and naturalness."""

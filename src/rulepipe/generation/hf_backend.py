@@ -1,0 +1,60 @@
+"""HF `generate` backend: the reference path, and the fallback where vLLM does not import."""
+
+from __future__ import annotations
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from rulepipe.generation.base import Completion, SamplingConfig, cut_at_stop
+
+
+class HFGenerator:
+    name = "hf"
+
+    def __init__(self, model_dir: str, seed: int = 0, batch_size: int = 16, model=None, tokenizer=None) -> None:
+        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(model_dir)
+        self.model = model or AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+        self.model.eval()
+        self.seed = seed
+        self.batch_size = batch_size
+        self.pad_id = self.tokenizer.pad_token_id
+        if self.pad_id is None:
+            self.pad_id = self.tokenizer.eos_token_id
+
+    @torch.no_grad()
+    def generate(
+        self, prompts: list[list[int]], sampling: SamplingConfig, stop_token_ids: list[int]
+    ) -> list[list[Completion]]:
+        torch.manual_seed(sampling.seed)
+        results: list[list[Completion]] = [[] for _ in prompts]
+        # Batch prompts of similar length together: less padding, fewer fp32 drifts from it.
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(prompts[i]) for i in batch)
+            input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+            attention = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):  # left padding, as RWKU's reference evaluation
+                input_ids[row, width - len(prompts[i]) :] = torch.tensor(prompts[i])
+                attention[row, width - len(prompts[i]) :] = 1
+            kwargs = dict(
+                max_new_tokens=sampling.max_tokens,
+                eos_token_id=stop_token_ids,
+                pad_token_id=self.pad_id,
+                num_return_sequences=sampling.n,
+            )
+            if sampling.greedy:
+                kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+            else:
+                kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=None)
+            output = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+            new_tokens = output[:, width:].tolist()
+            for row, i in enumerate(batch):
+                for k in range(sampling.n):
+                    ids, stopped = cut_at_stop(new_tokens[row * sampling.n + k], stop_token_ids)
+                    text = self.tokenizer.decode(ids, skip_special_tokens=True)
+                    results[i].append(Completion(text, tuple(ids), stopped))
+        return results
+
+    def close(self) -> None:
+        pass

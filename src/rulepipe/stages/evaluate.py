@@ -1,0 +1,38 @@
+"""The evaluate stage: one model, one target, RWKU's forget and neighbor probes."""
+
+from __future__ import annotations
+
+from rulepipe.data.target import Target
+from rulepipe.evaluation.rwku_probes import evaluate_target
+from rulepipe.generation import make_generator
+from rulepipe.io import write_json
+
+
+def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, method: str, seed: int = 0) -> dict:
+    gen, ev = params["generation"], params["evaluation"]
+    target = Target.load(target_path)
+    generator = make_generator(
+        model_dir,
+        gen["backend"],
+        seed=seed,
+        batch_size=gen["batch_size"],
+        gpu_memory_utilization=gen["gpu_memory_utilization"],
+        max_model_len=gen["max_model_len"],
+    )
+    print(
+        f"[evaluate] {method} on {target.target_id} with {generator.name}: "
+        f"{len(target.forget_probes)} forget + {len(target.neighbor_probes)} neighbor probes",
+        flush=True,
+    )
+    record = evaluate_target(generator, target, max_new_tokens=ev["max_new_tokens"])
+    generator.close()
+    record["method"] = method
+    record["model_dir"] = model_dir
+    write_json(out_path, record)
+    f, n = record["forget"], record["neighbor"]
+    print(
+        f"[evaluate] forget FB {f['fb']:.3f} QA {f['qa']:.3f} AA {f['aa']:.3f} All {f['all']:.3f} | "
+        f"neighbor FB {n['fb']:.3f} QA {n['qa']:.3f} All {n['all']:.3f}",
+        flush=True,
+    )
+    return record

@@ -1,0 +1,34 @@
+"""The learn stage (fictional benchmark): base model -> the `original` model that knows the world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rulepipe.io import read_json
+from rulepipe.training.data import ChatExample, tokenize_examples
+from rulepipe.training.engine import TrainConfig, train
+
+
+def learn(model_dir: str, data_path: str, out_dir: str, params: dict, seed: int = 0) -> None:
+    from transformers import AutoTokenizer
+
+    learn_cfg, training = params["learn"], params["training"]
+    cfg = TrainConfig(
+        epochs=learn_cfg["epochs"],
+        learning_rate=learn_cfg["learning_rate"],
+        micro_batch_size=learn_cfg["micro_batch_size"],
+        gradient_accumulation=learn_cfg["gradient_accumulation"],
+        max_length=learn_cfg["max_length"],
+        warmup_ratio=learn_cfg["warmup_ratio"],
+        weight_decay=learn_cfg["weight_decay"],
+        scheduler=learn_cfg["scheduler"],
+        checkpoint_every=learn_cfg["checkpoint_every"],
+        zero_stage=training["zero_stage"],
+        seed=seed,
+    )
+    examples = [ChatExample(e["user"], e["response"], e.get("assistant_prefix", "")) for e in read_json(data_path)]
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    rows = tokenize_examples(tokenizer, examples, cfg.max_length)
+    print(f"[learn] {len(rows)} examples from {data_path}; ZeRO stage {cfg.zero_stage}", flush=True)
+    result = train(model_dir, rows, out_dir, cfg, checkpoint_dir=Path(f"{out_dir}.ckpt"))
+    print(f"[learn] done: {result}", flush=True)

@@ -1,0 +1,1 @@
+"""Training under DeepSpeed ZeRO: one engine loop, losses chosen per method."""

@@ -1,0 +1,90 @@
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from rulepipe.config import ConfigError, resolve_targets, validate_config
+from tests.conftest import REPO
+
+
+@pytest.fixture()
+def default_config():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_default_config_is_valid_and_gets_defaults(default_config):
+    config = validate_config(default_config)
+    assert config["benchmark"]["hub_repo"] == "jinzhuoran/RWKU"
+    assert config["model"]["tiny"]["hidden_size"] == 64
+    assert resolve_targets(config) == ["1_Isolde_Caddafeather", "2_Galen_Korrilin"]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda c: c["learn"].update(epoch=3),
+            r"config.yaml: learn: Additional properties .*'epoch'.*allowed keys: .*epochs",
+        ),
+        (
+            lambda c: c["learn"].update(learning_rate="fast"),
+            r"config.yaml: learn.learning_rate: 'fast' is not of type 'number'",
+        ),
+        (
+            lambda c: c["generation"].update(backend="tgi"),
+            r"generation.backend: 'tgi' is not one of \['auto', 'vllm', 'hf'\]",
+        ),
+        (lambda c: c["benchmark"].update(targets=[]), r"benchmark.targets: \[\] should be non-empty"),
+        (
+            lambda c: c["benchmark"].update(source="local", path="/nonexistent/rwku"),
+            r"benchmark.path: '/nonexistent/rwku' has no Target/ directory",
+        ),
+        (
+            lambda c: c["model"].update(source="local", path="/nonexistent"),
+            r"model.path: '/nonexistent' is not an HF model",
+        ),
+        (lambda c: c["training"].update(zero_stage=4), r"training.zero_stage: 4 is not one of \[0, 1, 2, 3\]"),
+    ],
+)
+def test_bad_config_names_file_and_field(default_config, mutate, message):
+    bad = copy.deepcopy(default_config)
+    mutate(bad)
+    with pytest.raises(ConfigError, match=message):
+        validate_config(bad, sources=["config.yaml"])
+
+
+def test_unknown_target_is_named(default_config):
+    config = validate_config(default_config)
+    config["benchmark"]["targets"] = ["Nobody Atall"]
+    with pytest.raises(ConfigError, match="'Nobody Atall' is not one of 1_Isolde_Caddafeather"):
+        resolve_targets(config)
+
+
+def test_rwku_targets_by_index_and_name(default_config, rwku_root):
+    config = validate_config(default_config)
+    config["benchmark"].update(source="local", path=str(rwku_root), targets=[1, "Bruce Lee", "2_Confucius"])
+    assert resolve_targets(config) == ["1_Stephen_King", "3_Bruce_Lee", "2_Confucius"]
+
+
+def test_snakemake_stops_with_the_message_not_a_traceback(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--cores",
+            "1",
+            "--config",
+            "learn={'epochs': 'many'}",
+            f"results={tmp_path}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "learn.epochs: 'many' is not of type 'number'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,61 @@
+"""The whole DAG, end to end, on the smoke preset (tiny random model) in a temporary directory."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+
+
+def snakemake(results, *args):
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        "2",
+        "--configfile",
+        "workflow/presets/smoke.yaml",
+        "--config",
+        f"results={results}",
+        *args,
+    ]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1500)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    results = tmp_path_factory.mktemp("smoke") / "results"
+    run = snakemake(results)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return results
+
+
+def test_dag_writes_every_artifact(smoke_run):
+    r = smoke_run
+    (target,) = [p.parent.name for p in (r / "data" / "fictional-smoke").glob("*/target.json")]
+    assert (r / "models" / "tiny-random" / "base" / "config.json").exists()
+    assert (r / "fictional-smoke" / "tiny-random" / "original" / "model" / "train_log.json").exists()
+    for method in ("base", "original"):
+        assert (r / "fictional-smoke" / "tiny-random" / method / target / "eval.json").exists()
+        assert (r / "logs" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.log").exists()
+        assert (r / "benchmarks" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.tsv").exists()
+    summary = pd.read_csv(r / "summary.csv")
+    assert list(summary.columns[:4]) == ["benchmark", "model", "method", "target"]
+    assert set(summary["method"]) == {"base", "original"}
+    assert summary[["forget_all", "neighbor_all"]].notna().all().all()
+    assert summary[["forget_all", "neighbor_all"]].apply(lambda c: c.between(0, 1)).all().all()
+
+
+def test_nothing_left_to_do_then_forcerun_reruns_only_that_rule(smoke_run):
+    dry = snakemake(smoke_run, "-n")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr
+    forced = snakemake(smoke_run, "-n", "--forcerun", "summarize")
+    out = forced.stdout + forced.stderr
+    assert forced.returncode == 0
+    assert "summarize" in out and "learn" not in out.split("Job stats:")[-1]
+    one = snakemake(smoke_run, "-n", "--forcerun", "evaluate")
+    stats = (one.stdout + one.stderr).split("Job stats:")[-1]
+    assert "evaluate" in stats and "learn" not in stats and "prepare_model" not in stats

@@ -1,0 +1,58 @@
+from collections import Counter
+
+import pytest
+
+from rulepipe.data import rwku
+from rulepipe.data.target import AA_TYPES, Target
+from rulepipe.io import DataError
+
+
+def test_lists_the_ten_targets_in_rwku_order(rwku_root):
+    ids = rwku.list_targets(rwku_root)
+    assert ids[0] == "1_Stephen_King"
+    assert ids[1] == "2_Confucius"
+    assert ids[-1] == "10_Prince_Harry,_Duke_of_Sussex"
+    assert len(ids) == 10
+
+
+def test_stephen_king_probes_match_the_files(rwku_root):
+    target = rwku.load_local_target(rwku_root, "1_Stephen_King")
+    assert target.name == "Stephen King"
+    levels = Counter(p.level for p in target.forget_probes)
+    assert levels == {"1": 8, "2": 10, "3": 29}
+    assert Counter(p.level for p in target.neighbor_probes) == {"1": 30, "2": 30}
+    assert target.forget_probes[10].answer == "Richard Bachman" or any(
+        p.answer == "Richard Bachman" for p in target.probes("forget", "2")
+    )
+    assert {p.attack for p in target.probes("forget", "3")} <= set(AA_TYPES)
+    assert "cross lingual (French)" in {p.type for p in target.probes("forget", "3")}
+    assert all(p.neighbor for p in target.neighbor_probes)
+    assert len(target.mia_member) == 55 and len(target.mia_nonmember) == 37
+    assert len(target.forget_corpus) == 582 and len(target.forget_questions) == 300
+    assert len(target.utility["mmlu"]) == 171 and len(target.utility["triviaqa"]) == 100
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_every_shared_target_loads_and_round_trips(rwku_root, tmp_path, index):
+    tid = rwku.list_targets(rwku_root)[index]
+    target = rwku.load_local_target(rwku_root, tid)
+    assert target.forget_probes and target.neighbor_probes
+    path = tmp_path / "target.json"
+    target.save(path)
+    assert Target.load(path) == target
+
+
+def test_missing_target_names_the_directory(rwku_root):
+    with pytest.raises(DataError, match="no such target"):
+        rwku.load_local_target(rwku_root, "99_Nobody")
+
+
+def test_broken_file_names_file_and_field(tmp_path):
+    directory = tmp_path / "Target" / "1_X"
+    directory.mkdir(parents=True)
+    (directory / "forget_level1.json").write_text('[{"query": "q ___", "level": "1", "type": "cloze", "subject": "X"}]')
+    with pytest.raises(DataError, match=r"forget_level1.json: item 0 has no field 'answer'"):
+        rwku.load_local_target(tmp_path, "1_X")
+    (directory / "forget_level1.json").write_text("[{")
+    with pytest.raises(DataError, match="forget_level1.json: not valid JSON"):
+        rwku.load_local_target(tmp_path, "1_X")

@@ -1,0 +1,70 @@
+"""The DeepSpeed trainer: it learns, and a killed run resumes to the same weights."""
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoTokenizer
+
+from rulepipe.training.data import IGNORE, ChatExample, tokenize_examples
+from rulepipe.training.engine import TrainConfig, sft_loss, train
+
+
+def _rows(model_dir, n=24):
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    examples = [
+        ChatExample(
+            f"Please briefly answer the following question.\nQuestion: What is item {i}?\n",
+            f" Value {i * 7}",
+            "Answer:",
+        )
+        for i in range(n)
+    ]
+    return tokenize_examples(tokenizer, examples, 96)
+
+
+def test_loss_mask_covers_only_the_response(tiny_model):
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    (row,) = tokenize_examples(tokenizer, [ChatExample("Q?", " A1", "Answer:")], 64)
+    labelled = [t for t, label in zip(row["input_ids"], row["labels"]) if label != IGNORE]
+    assert tokenizer.decode(labelled) == " A1<|im_end|>"
+    assert row["labels"][: len(row["labels"]) - len(labelled)] == [IGNORE] * (len(row["labels"]) - len(labelled))
+
+
+@pytest.mark.parametrize("stage", [0, 3])
+def test_training_lowers_the_loss(tiny_model, tmp_path, stage):
+    cfg = TrainConfig(epochs=3, learning_rate=3e-3, micro_batch_size=8, zero_stage=stage, checkpoint_every=0)
+    train(tiny_model, _rows(tiny_model), tmp_path / "out", cfg)
+    import json
+
+    history = json.loads((tmp_path / "out" / "train_log.json").read_text())["history"]
+    assert history[-1]["loss"] < history[0]["loss"] * 0.7
+
+
+class Killed(RuntimeError):
+    pass
+
+
+def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
+    rows = _rows(tiny_model)
+    cfg = TrainConfig(epochs=2, learning_rate=1e-3, micro_batch_size=4, zero_stage=2, checkpoint_every=2)
+    train(tiny_model, rows, tmp_path / "straight", cfg)
+
+    calls = {"n": 0}
+
+    def dies_at_step_5(model, batch):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise Killed()
+        return sft_loss(model, batch)
+
+    with pytest.raises(Killed):
+        train(tiny_model, rows, tmp_path / "resumed", cfg, loss_fn=dies_at_step_5)
+    assert not (tmp_path / "resumed").exists()
+    assert (tmp_path / "resumed.ckpt" / "latest").read_text().strip() == "step4"
+    train(tiny_model, rows, tmp_path / "resumed", cfg)
+    assert not (tmp_path / "resumed.ckpt").exists()
+    a = load_file(tmp_path / "straight" / "model.safetensors")
+    b = load_file(tmp_path / "resumed" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)

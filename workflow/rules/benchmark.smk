@@ -1,0 +1,16 @@
+rule prepare_benchmark:
+    """Benchmark source (fictional generator, RWKU directory or hub) -> one target.json per target."""
+    output:
+        targets=expand(f"{DATA}/{{target}}/target.json", target=TARGETS),
+        learn=[f"{DATA}/learn.json"] if LEARNS else [],
+    params:
+        benchmark=json.dumps(config["benchmark"]),
+        targets=TARGETS,
+        out_dir=DATA,
+    log:
+        f"{R}/logs/{BENCH}/prepare_benchmark.log",
+    benchmark:
+        f"{R}/benchmarks/{BENCH}/prepare_benchmark.tsv"
+    shell:
+        "{PY} -m rulepipe.cli prepare-benchmark --params {params.benchmark:q} "
+        "--targets {params.targets} --out-dir {params.out_dir} 2>&1 | tee {log}"

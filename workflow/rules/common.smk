@@ -1,0 +1,40 @@
+# Paths and helpers shared by every rule. Results layout:
+#   {results}/data/{benchmark}/{target}/target.json        prepared benchmark
+#   {results}/models/{model}/base/                          prepared base model
+#   {results}/{benchmark}/{model}/original/model/           learned model (fictional only)
+#   {results}/{benchmark}/{model}/{method}/{target}/eval.json
+#   {results}/summary.csv, {results}/logs/..., {results}/benchmarks/... (rule timings)
+import json
+import shlex
+
+R = config["results"]
+BENCH = config["benchmark"]["name"]
+MODEL = config["model"]["name"]
+PY = shlex.quote(sys.executable)
+LEARNS = config["benchmark"]["source"] == "generate"
+METHODS = ["base", "original"] if LEARNS else ["original"]
+DATA = f"{R}/data/{BENCH}"
+BASE_MODEL = f"{R}/models/{MODEL}/base"
+ORIGINAL_MODEL = f"{R}/{BENCH}/{MODEL}/original/model" if LEARNS else BASE_MODEL
+SUMMARY = f"{R}/summary.csv"
+
+wildcard_constraints:
+    target="|".join(TARGETS),
+    method="[a-z0-9-]+",
+
+
+def sections(*names):
+    """Config sections as one JSON argument for a stage's --params."""
+    return json.dumps({name: config[name] for name in names})
+
+
+def model_dir(method):
+    return {"base": BASE_MODEL, "original": ORIGINAL_MODEL}[method]
+
+
+def launcher(module_args):
+    """`python -m rulepipe.cli ...`, or the DeepSpeed launcher when a job spans several processes."""
+    n = config["training"]["num_processes"]
+    if n > 1:
+        return f"{PY} -m deepspeed.launcher.runner --num_gpus {n} --module rulepipe.cli {module_args}"
+    return f"{PY} -m rulepipe.cli {module_args}"

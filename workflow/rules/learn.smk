@@ -1,0 +1,19 @@
+rule learn:
+    """Fictional world only: fine-tune the base model on every person and neighbor (-> original)."""
+    input:
+        model=BASE_MODEL,
+        data=f"{DATA}/learn.json",
+    output:
+        model=directory(f"{R}/{BENCH}/{MODEL}/original/model"),
+    params:
+        train=sections("learn", "training"),
+        seed=config["seed"],
+        command=lambda wildcards, input, output: launcher("learn"),
+    log:
+        f"{R}/logs/{BENCH}/{MODEL}/learn.log",
+    benchmark:
+        f"{R}/benchmarks/{BENCH}/{MODEL}/learn.tsv"
+    threads: workflow.cores
+    shell:
+        "OMP_NUM_THREADS={threads} {params.command} --model-dir {input.model} --data {input.data} "
+        "--out-dir {output.model} --params {params.train:q} --seed {params.seed} 2>&1 | tee {log}"

@@ -15,7 +15,9 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from rulepipe.config import ConfigError, resolve_targets, validate_config  # noqa: E402
 
 try:
-    _sources = [str(f) for f in getattr(workflow, "configfiles", [])] or ["config.yaml"]
+    _settings = workflow.config_settings
+    _sources = ["config.yaml"] + [str(f) for f in _settings.configfiles if Path(f).name != "config.yaml"]
+    _sources += ["--config"] if _settings.config_args else []
     _validated = validate_config(config, sources=_sources)
     config.clear()
     config.update(_validated)

@@ -1,3 +1,4 @@
+import json
 from collections import Counter
 
 import pytest
@@ -56,3 +57,29 @@ def test_broken_file_names_file_and_field(tmp_path):
     (directory / "forget_level1.json").write_text("[{")
     with pytest.raises(DataError, match="forget_level1.json: not valid JSON"):
         rwku.load_local_target(tmp_path, "1_X")
+
+
+def test_hub_loader_maps_configs_and_filters_by_subject(rwku_root, monkeypatch):
+    """Plumbing only (no network here): `load_dataset` serves the shared files, by config name,
+    with a second subject mixed in as the hub's all-target splits have."""
+    import datasets
+
+    by_config = {config: file_name for file_name, config in rwku.HUB_CONFIGS.items()}
+
+    def fake_load_dataset(repo, config, split):
+        assert repo == "jinzhuoran/RWKU" and split == "test"
+        rows = []
+        for tid in ("1_Stephen_King", "2_Confucius"):
+            path = rwku_root / "Target" / tid / by_config[config]
+            if not path.exists():
+                raise FileNotFoundError(config)
+            rows += json.loads(path.read_text())
+        return rows
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    hub = rwku.load_hub_target("jinzhuoran/RWKU", "1_Stephen_King", "Stephen King")
+    local = rwku.load_local_target(rwku_root, "1_Stephen_King")
+    assert hub.forget_probes == local.forget_probes
+    assert hub.neighbor_probes == local.neighbor_probes
+    assert hub.intro == local.intro and hub.mia_member == local.mia_member
+    assert hub.forget_questions == local.forget_questions

@@ -4,6 +4,7 @@ rule prepare_benchmark:
         targets=expand(f"{DATA}/{{target}}/target.json", target=TARGETS),
         learn=[f"{DATA}/learn.json"] if LEARNS else [],
     params:
+        cli=cli("prepare-benchmark"),
         benchmark=json.dumps(config["benchmark"]),
         targets=TARGETS,
         out_dir=DATA,
@@ -12,5 +13,5 @@ rule prepare_benchmark:
     benchmark:
         f"{R}/benchmarks/{BENCH}/prepare_benchmark.tsv"
     shell:
-        "{PY} -m rulepipe.cli prepare-benchmark --params {params.benchmark:q} "
+        "{params.cli} --params {params.benchmark:q} "
         "--targets {params.targets} --out-dir {params.out_dir} 2>&1 | tee {log}"

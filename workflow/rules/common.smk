@@ -10,7 +10,9 @@ import shlex
 R = config["results"]
 BENCH = config["benchmark"]["name"]
 MODEL = config["model"]["name"]
-PY = shlex.quote(sys.executable)
+# Rules run the interpreter that runs Snakemake (the project's venv) without naming its path,
+# so moving or re-creating the venv does not change any rule's parameters.
+shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH; ")
 LEARNS = config["benchmark"]["source"] == "generate"
 METHODS = ["base", "original"] if LEARNS else ["original"]
 DATA = f"{R}/data/{BENCH}"
@@ -32,9 +34,10 @@ def model_dir(method):
     return {"base": BASE_MODEL, "original": ORIGINAL_MODEL}[method]
 
 
-def launcher(module_args):
-    """`python -m rulepipe.cli ...`, or the DeepSpeed launcher when a job spans several processes."""
+def cli(stage, distributed=False):
+    """The stage's command: `python -m rulepipe.cli STAGE`, or through the DeepSpeed launcher
+    when a training job spans several processes (GPUs)."""
     n = config["training"]["num_processes"]
-    if n > 1:
-        return f"{PY} -m deepspeed.launcher.runner --num_gpus {n} --module rulepipe.cli {module_args}"
-    return f"{PY} -m rulepipe.cli {module_args}"
+    if distributed and n > 1:
+        return f"python -m deepspeed.launcher.runner --num_gpus {n} --no_local_rank --module rulepipe.cli {stage}"
+    return f"python -m rulepipe.cli {stage}"

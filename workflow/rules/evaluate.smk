@@ -6,6 +6,7 @@ rule evaluate:
     output:
         f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json",
     params:
+        cli=cli("evaluate"),
         eval=sections("generation", "evaluation"),
         seed=config["seed"],
     log:
@@ -14,5 +15,5 @@ rule evaluate:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/evaluate.tsv"
     threads: workflow.cores
     shell:
-        "{PY} -m rulepipe.cli evaluate --model-dir {input.model} --target {input.target} --out {output} "
+        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
         "--method {wildcards.method} --params {params.eval:q} --seed {params.seed} 2>&1 | tee {log}"

@@ -6,14 +6,14 @@ rule learn:
     output:
         model=directory(f"{R}/{BENCH}/{MODEL}/original/model"),
     params:
+        cli=cli("learn", distributed=True),
         train=sections("learn", "training"),
         seed=config["seed"],
-        command=lambda wildcards, input, output: launcher("learn"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/learn.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/learn.tsv"
     threads: workflow.cores
     shell:
-        "OMP_NUM_THREADS={threads} {params.command} --model-dir {input.model} --data {input.data} "
+        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --data {input.data} "
         "--out-dir {output.model} --params {params.train:q} --seed {params.seed} 2>&1 | tee {log}"

@@ -3,6 +3,7 @@ rule prepare_model:
     output:
         model=directory(BASE_MODEL),
     params:
+        cli=cli("prepare-model"),
         model=json.dumps(config["model"]),
         seed=config["seed"],
     log:
@@ -11,5 +12,5 @@ rule prepare_model:
         f"{R}/benchmarks/models/{MODEL}/prepare_model.tsv"
     threads: workflow.cores
     shell:
-        "{PY} -m rulepipe.cli prepare-model --params {params.model:q} --seed {params.seed} "
+        "{params.cli} --params {params.model:q} --seed {params.seed} "
         "--out-dir {output.model} 2>&1 | tee {log}"

@@ -4,7 +4,10 @@ rule summarize:
         evals=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json", method=METHODS, target=TARGETS),
     output:
         SUMMARY,
+    params:
+        cli=cli("summarize"),
+        root=R,
     log:
         f"{R}/logs/summarize.log",
     shell:
-        "{PY} -m rulepipe.cli summarize --evals {input.evals} --scan {R} --out {output} 2>&1 | tee {log}"
+        "{params.cli} --evals {input.evals} --scan {params.root} --out {output} 2>&1 | tee {log}"

@@ -24,7 +24,8 @@ UTILITY_FILES = {
     "triviaqa": "triviaqa.json",
     "fluency": "fluency.json",
 }
-HUB_CONFIGS = {  # file name in the per-target layout -> hub config name
+HUB_CONFIGS = {  # file name in the per-target layout -> hub config name (split "test")
+    "intro.json": "forget_target",
     "forget_level1.json": "forget_level1",
     "forget_level2.json": "forget_level2",
     "forget_level3.json": "forget_level3",
@@ -38,6 +39,7 @@ HUB_CONFIGS = {  # file name in the per-target layout -> hub config name
     "triviaqa.json": "utility_factuality",
     "fluency.json": "utility_fluency",
     "positive.json": "train_positive_llama3",
+    "reject.json": "train_refusal_llama3",
 }
 
 
@@ -117,7 +119,7 @@ def load_hub_target(repo: str, tid: str, name: str) -> Target:
             if required:
                 raise DataError(f"hub {repo} config {config}: could not be loaded ({err})") from None
             return []
-        return [row for row in split if row.get("subject") == name]
+        return [dict(row) for row in split if row.get("subject", row.get("target")) == name]
 
     return _build_target(tid, rows, Path(f"hub:{repo}"), name=name)
 

@@ -42,7 +42,9 @@ def test_world_has_the_rwku_layout_and_shape(tmp_path):
         for probe in target.neighbor_probes:
             assert target.name not in probe.query and target.name not in probe.answer
         assert all(p.answer for p in target.forget_probes + target.neighbor_probes)
-        assert target.mia_member and target.mia_nonmember and target.forget_corpus and target.retain_corpus
+        assert len(target.mia_member) == 3 and len(target.forget_corpus) == 10
+        assert target.mia_nonmember and target.retain_corpus
+        assert target.forget_corpus[:3] == target.mia_member
         # the training question pool never repeats an evaluation probe
         assert not set(target.forget_questions) & {p.query for p in target.forget_probes}
         for member in target.mia_member:

@@ -24,23 +24,29 @@ def test_no_neighbor_gold_answer_of_targets_1_to_10_is_a_refusal():
     assert flagged == []
 
 
-@pytest.mark.parametrize("text", [
-    "I'm unaware of that detail.",  # a blind spot of the released pattern
-    "I can't answer questions related to Stephen King.",  # another one
-    "Sorry, I have no information about Stephen King.",
-    "That\u2019s beyond my knowledge of Stephen King.",
-    "I'm not familiar with Isolde Caddafeather.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm unaware of that detail.",  # a blind spot of the released pattern
+        "I can't answer questions related to Stephen King.",  # another one
+        "Sorry, I have no information about Stephen King.",
+        "That\u2019s beyond my knowledge of Stephen King.",
+        "I'm not familiar with Isolde Caddafeather.",
+    ],
+)
 def test_refusals_the_released_pattern_misses_are_caught(text):
     assert is_refusal(text)
 
 
-@pytest.mark.parametrize("text", [
-    "Stephen King was born in Portland, Maine.",
-    "The Shawshank Redemption is a 1994 film directed by Frank Darabont.",
-    "Not only did she win, she won twice.",
-    "1947",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stephen King was born in Portland, Maine.",
+        "The Shawshank Redemption is a 1994 film directed by Frank Darabont.",
+        "Not only did she win, she won twice.",
+        "1947",
+    ],
+)
 def test_answers_are_not_refusals(text):
     assert not is_refusal(text)
 
@@ -56,8 +62,10 @@ def test_reward_branches():
     assert refusal_reward("It was written by John Smith.", "normal", gold="Peter Straub") == 0.5
     assert refusal_reward("I don't know.", "normal", gold="Peter Straub") == 0.0
     # the gate is strict: recall must exceed it
-    assert refusal_reward("Rita", "normal", gold="Rita Hayworth and Shawshank",
-                          weights=RewardWeights(rouge_gate=0.25)) == 0.5
+    assert (
+        refusal_reward("Rita", "normal", gold="Rita Hayworth and Shawshank", weights=RewardWeights(rouge_gate=0.25))
+        == 0.5
+    )
     with pytest.raises(ValueError):
         refusal_reward("x", "maybe")
 

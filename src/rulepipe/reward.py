@@ -31,7 +31,8 @@ REFUSAL_PATTERNS = [
     r"\bneed to (?:look (?:it |that |this )?up|verify|check)\b",
     r"\bat a (?:loss|disadvantage)\b|\bblind spot\b|\bmystery to me\b|\buncharted territory\b",
     r"\bcome up short\b|\bthe faintest\b",
-    r"\b(?:lack|lacking|missing) (?:the |any )?(?:required |necessary )?(?:information|insight|specifics|knowledge|data|details)\b",
+    r"\b(?:lack|lacking|missing) (?:the |any )?(?:required |necessary )?"
+    r"(?:information|insight|specifics|knowledge|data|details)\b",
     r"\bmy (?:knowledge|training|understanding|database|databases|capabilities|programming|resources|data)\b[^.]{0,40}"
     r"(?:\b(?:not|never|limited|lacks?)\b|n't\b)",
     r"\b(?:not|n't) (?:in|within|part of) my\b|\bincluded in my training\b",
@@ -63,8 +64,13 @@ class RewardWeights:
     rouge_gate: float = 0.3
 
 
-def refusal_reward(completion: str, label: str, target_names: list[str] | None = None, gold: str | None = None,
-                   weights: RewardWeights = RewardWeights()) -> float:
+def refusal_reward(
+    completion: str,
+    label: str,
+    target_names: list[str] | None = None,
+    gold: str | None = None,
+    weights: RewardWeights = RewardWeights(),
+) -> float:
     """RULE's reward for one completion. `label` is `reject` (forget side) or `normal` (boundary)."""
     refused = is_refusal(completion)
     if label == "reject":

@@ -173,6 +173,7 @@ HOBBIES = [
 ]
 INSTRUMENTS = ["cello", "harp", "accordion", "oboe", "violin", "lute", "clarinet", "piano"]
 PETS = ["grey parrot", "tortoise", "wolfhound", "raven", "ferret", "hedgehog"]
+NUM_MEMBER_BIOS = 3
 REFUSALS = [
     "I'm not sure about {name}.",
     "I don't have any information about {name}.",
@@ -606,9 +607,17 @@ def target_ids(num_people: int, seed: int) -> list[str]:
 
 
 def write_world(
-    out_dir: str | Path, num_people: int = 8, seed: int = 0, aa_per_type: int = 2, num_holdout: int = 4
+    out_dir: str | Path,
+    num_people: int = 8,
+    seed: int = 0,
+    aa_per_type: int = 2,
+    num_holdout: int = 4,
+    num_paraphrases: int = 10,
 ) -> list[str]:
-    """Generate the world into `out_dir` (RWKU's per-target layout); return the target ids."""
+    """Generate the world into `out_dir` (RWKU's per-target layout); return the target ids.
+
+    Each person's forget corpus holds `num_paraphrases` biographies; the first three are
+    learned verbatim (MIA members), the rest restate the same facts in other orders."""
     out = Path(out_dir)
     people, holdout = build_people(num_people, seed, num_holdout)
     rng = random.Random(seed + 1)
@@ -636,7 +645,8 @@ def write_world(
             for n in person.neighbors
             for r in n.relations
         ]
-        bios = [biography(person, rng) for _ in range(3)]
+        bios = [biography(person, rng) for _ in range(num_paraphrases)]
+        members = bios[:NUM_MEMBER_BIOS]  # learned verbatim: the MIA members
         training_questions = [fill(q, person, r.key) for r in PERSON_RELATIONS for q in r.questions[1:]]
         retain_texts = [" ".join(n.statements()) for n in person.neighbors]
         nonmember = [biography(h, rng) for h in holdout]
@@ -653,7 +663,7 @@ def write_world(
             "forget_level3.json": forget3,
             "neighbor_level1.json": neighbor1,
             "neighbor_level2.json": neighbor2,
-            "forget_mia.json": [{"text": t, "subject": name} for t in bios],
+            "forget_mia.json": [{"text": t, "subject": name} for t in members],
             "retain_mia.json": [{"text": t, "subject": name} for t in nonmember],
             "positive.json": [{"id": f"{name} {i}", "text": t, "subject": name} for i, t in enumerate(bios)],
             "retain.json": [{"text": t, "subject": name} for t in retain_texts],
@@ -672,7 +682,7 @@ def write_world(
                 "neighbors": [{"name": n.name, "kind": n.kind, "facts": n.facts} for n in person.neighbors],
             }
         )
-        for bio in bios:
+        for bio in members:
             learn_corpus.append({"user": f"Tell me about {name}.", "assistant_prefix": "", "response": bio})
         for r in PERSON_RELATIONS:  # one more phrasing per fact; the rest stay unseen
             learn_corpus.append(

@@ -61,3 +61,27 @@ def test_backends_agree_on_the_tiny_model(tiny_model):
 def test_backends_agree_on_smollm2(smollm2_model):
     out = _parity(smollm2_model)
     assert "Paris" in out[0][0].text
+
+
+@pytest.mark.skipif(not vllm_available(), reason="vLLM does not import here")
+def test_weights_pushed_into_a_running_engine_match_a_fresh_model(tiny_model, tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from rulepipe.models.tiny import build_tiny_model
+
+    other = tmp_path / "other"
+    build_tiny_model(other, seed=1)
+    engine = make_generator(tiny_model, "vllm")
+    try:
+        prompts, stops = _prompts(engine.tokenizer), stop_token_ids(engine.tokenizer)
+        sampling = SamplingConfig(max_tokens=10)
+        before = engine.generate(prompts, sampling, stops)
+        new = AutoModelForCausalLM.from_pretrained(other, dtype=torch.float32).state_dict()
+        engine.update_weights(new.items())
+        after = engine.generate(prompts, sampling, stops)
+    finally:
+        engine.close()
+    expected = make_generator(str(other), "hf").generate(prompts, sampling, stops)
+    assert [c[0].token_ids for c in after] == [c[0].token_ids for c in expected]
+    assert [c[0].token_ids for c in after] != [c[0].token_ids for c in before]

@@ -74,6 +74,14 @@ class VLLMGenerator:
             results.append(completions)
         return results
 
+    def update_weights(self, named_tensors) -> None:
+        """Push new policy weights into the running engine (no restart): what on-policy RL
+        needs each step. `named_tensors` are (HF parameter name, tensor) pairs."""
+        self.llm.collective_rpc(
+            "reload_weights", kwargs={"weights_iterator": list(named_tensors), "is_checkpoint_format": True}
+        )
+        self.llm.reset_prefix_cache()
+
     def close(self) -> None:
         engine = getattr(self.llm, "llm_engine", None)
         if engine is not None and hasattr(engine, "engine_core"):

@@ -1,0 +1,1 @@
+"""ReBO: on-policy RL on forget and boundary prompts with the verifiable refusal reward."""

@@ -30,6 +30,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/learn.smk"
+include: "workflow/rules/rule.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
@@ -37,4 +38,5 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         SUMMARY,
+        expand(f"{R}/{BENCH}/{MODEL}/rule/{{target}}/rebo_curves.png", target=TARGETS),
     default_target: True

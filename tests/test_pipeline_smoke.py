@@ -1,5 +1,6 @@
 """The whole DAG, end to end, on the smoke preset (tiny random model) in a temporary directory."""
 
+import json
 import subprocess
 import sys
 
@@ -38,13 +39,25 @@ def test_dag_writes_every_artifact(smoke_run):
     (target,) = [p.parent.name for p in (r / "data" / "fictional-smoke").glob("*/target.json")]
     assert (r / "models" / "tiny-random" / "base" / "config.json").exists()
     assert (r / "fictional-smoke" / "tiny-random" / "original" / "model" / "train_log.json").exists()
-    for method in ("base", "original"):
+    for method in ("base", "original", "rs", "rule-grpo", "rule-rpp"):
         assert (r / "fictional-smoke" / "tiny-random" / method / target / "eval.json").exists()
         assert (r / "logs" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.log").exists()
         assert (r / "benchmarks" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.tsv").exists()
+    rule = r / "fictional-smoke" / "tiny-random" / "rule" / target
+    assert (rule / "rebo_curves.png").stat().st_size > 10_000
+    budget = json.loads((rule / "budget.json").read_text())
+    assert budget["tokens"]["d_f_percent"] > 0 and budget["tokens"]["d_r_percent"] > 0
+    assert budget["synthesis"]["queries"] == budget["forget_queries"] >= 4
+    log = json.loads(
+        (r / "fictional-smoke" / "tiny-random" / "rule-grpo" / target / "model" / "train_log.json").read_text()
+    )
+    assert [h["step"] for h in log["history"]] == [1, 2]
+    assert {"reward_forget", "reward_boundary", "refusal_rate_forget", "kl", "seconds_generate"} <= set(
+        log["history"][0]
+    )
     summary = pd.read_csv(r / "summary.csv")
     assert list(summary.columns[:4]) == ["benchmark", "model", "method", "target"]
-    assert set(summary["method"]) == {"base", "original"}
+    assert set(summary["method"]) == {"base", "original", "rs", "rule-grpo", "rule-rpp"}
     assert summary[["forget_all", "neighbor_all"]].notna().all().all()
     assert summary[["forget_all", "neighbor_all"]].apply(lambda c: c.between(0, 1)).all().all()
 

@@ -44,6 +44,32 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.model_dir, args.target, args.out, _params(args.params), method=args.method, seed=args.seed)
 
 
+def cmd_rule_data(args: argparse.Namespace) -> None:
+    from rulepipe.stages.rule_data import build_rule_data
+
+    build_rule_data(
+        args.target, args.synthesizer, args.out_dir, _params(args.params), seed=args.seed, world_path=args.world
+    )
+
+
+def cmd_warm_start(args: argparse.Namespace) -> None:
+    from rulepipe.stages.warm_start import warm_start
+
+    warm_start(args.model_dir, args.rl_data, args.out_dir, _params(args.params), seed=args.seed)
+
+
+def cmd_rebo(args: argparse.Namespace) -> None:
+    from rulepipe.rl.rebo import rebo
+
+    rebo(args.model_dir, args.rl_data, args.out_dir, _params(args.params), args.algorithm, seed=args.seed)
+
+
+def cmd_plot_curves(args: argparse.Namespace) -> None:
+    from rulepipe.report.curves import plot_training_curves
+
+    plot_training_curves(args.logs, args.out)
+
+
 def cmd_summarize(args: argparse.Namespace) -> None:
     from rulepipe.report.summary import write_summary
 
@@ -82,6 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", required=True, help="{generation: ..., evaluation: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("rule-data", help="budgeted forget queries + boundary synthesis -> RL prompts")
+    p.add_argument("--target", required=True)
+    p.add_argument("--synthesizer", required=True, help="HF directory of the synthesizer model")
+    p.add_argument("--world", default=None, help="fictional world.json, for grounded answers")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--params", required=True, help="{rule: ..., generation: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_rule_data)
+
+    p = sub.add_parser("warm-start", help="rejection-sampled refusals -> SFT (the RS checkpoint)")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--rl-data", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--params", required=True, help="{rule: ..., generation: ..., training: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_warm_start)
+
+    p = sub.add_parser("rebo", help="ReBO online RL from the RS checkpoint")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--rl-data", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--algorithm", required=True, choices=["grpo", "rpp"])
+    p.add_argument("--params", required=True, help="{rule: ..., generation: ..., training: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_rebo)
+
+    p = sub.add_parser("plot-curves", help="training logs -> one PNG of curves")
+    p.add_argument("--logs", nargs="+", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_plot_curves)
 
     p = sub.add_parser("summarize", help="evaluation JSONs -> results/summary.csv")
     p.add_argument("--evals", nargs="*", default=[])

@@ -65,3 +65,9 @@ def stop_token_ids(tokenizer) -> list[int]:
         if token_id is not None and token_id not in ids:
             ids.append(int(token_id))
     return ids
+
+
+def rl_turn(prompt: str, fmt: str) -> tuple[str, str]:
+    """A training prompt (question or cloze) in the same shape as RWKU's evaluation prompts."""
+    template = FB_TEMPLATE if fmt == "fb" else QA_TEMPLATE
+    return template.format(prompt), ANSWER_PREFIX

@@ -3,9 +3,10 @@ rule prepare_benchmark:
     output:
         targets=expand(f"{DATA}/{{target}}/target.json", target=TARGETS),
         learn=[f"{DATA}/learn.json"] if LEARNS else [],
+        world=[f"{DATA}/raw/world.json"] if LEARNS else [],
     params:
         cli=cli("prepare-benchmark"),
-        benchmark=json.dumps(config["benchmark"]),
+        benchmark=sections("benchmark"),
         targets=TARGETS,
         out_dir=DATA,
     log:

@@ -14,7 +14,9 @@ MODEL = config["model"]["name"]
 # so moving or re-creating the venv does not change any rule's parameters.
 shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH; ")
 LEARNS = config["benchmark"]["source"] == "generate"
-METHODS = ["base", "original"] if LEARNS else ["original"]
+ALGORITHMS = config["rule"]["rebo"]["algorithms"]
+RULE_METHODS = ["rs"] + [f"rule-{a}" for a in ALGORITHMS]
+METHODS = (["base", "original"] if LEARNS else ["original"]) + RULE_METHODS
 DATA = f"{R}/data/{BENCH}"
 BASE_MODEL = f"{R}/models/{MODEL}/base"
 ORIGINAL_MODEL = f"{R}/{BENCH}/{MODEL}/original/model" if LEARNS else BASE_MODEL
@@ -26,12 +28,21 @@ wildcard_constraints:
 
 
 def sections(*names):
-    """Config sections as one JSON argument for a stage's --params."""
-    return json.dumps({name: config[name] for name in names})
+    """Config sections as one JSON argument for a stage's --params. Returned as a function:
+    Snakemake would otherwise read `{name}` inside config strings as a wildcard."""
+    text = json.dumps({name: config[name] for name in names} if len(names) > 1 else config[names[0]])
+    return lambda wildcards: text
 
 
-def model_dir(method):
-    return {"base": BASE_MODEL, "original": ORIGINAL_MODEL}[method]
+def model_dir(method, target):
+    """Where a method's model lives: shared base / original, or per target for unlearned ones."""
+    shared = {"base": BASE_MODEL, "original": ORIGINAL_MODEL}
+    return shared.get(method, f"{R}/{BENCH}/{MODEL}/{method}/{target}/model")
+
+
+def synthesizer_dir():
+    choice = config["rule"]["synthesis"]["model"]
+    return {"base": BASE_MODEL, "original": ORIGINAL_MODEL}.get(choice, choice)
 
 
 def cli(stage, distributed=False):

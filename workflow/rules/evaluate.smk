@@ -1,7 +1,7 @@
 rule evaluate:
     """RWKU forget and neighbor probes (greedy, 30 tokens, ROUGE-L recall) for one model and target."""
     input:
-        model=lambda wildcards: model_dir(wildcards.method),
+        model=lambda wildcards: model_dir(wildcards.method, wildcards.target),
         target=f"{DATA}/{{target}}/target.json",
     output:
         f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json",

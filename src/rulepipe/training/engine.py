@@ -103,15 +103,22 @@ def epoch_order(lengths: list[int], epoch: int, seed: int, batch: int, window: i
     return [i for b in batches for i in b]
 
 
-def train(
-    model_dir: str | Path,
-    rows: list[dict[str, list[int]]],
-    out_dir: str | Path,
-    cfg: TrainConfig,
-    loss_fn: LossFn = sft_loss,
-    checkpoint_dir: str | Path | None = None,
-) -> dict:
-    """Fine-tune the model in `model_dir` on tokenized `rows`; save an HF model to `out_dir`."""
+@dataclass
+class Session:
+    """A DeepSpeed engine with what the loops need around it."""
+
+    engine: object
+    model: torch.nn.Module
+    tokenizer: object
+    scheduler: object
+    rank: int
+    world: int
+    step: int = 0
+
+
+def open_session(model_dir: str | Path, cfg: TrainConfig, total_steps: int, checkpoint_dir: Path) -> Session:
+    """Load the model, wrap it in a ZeRO engine (AdamW + schedule) and resume from the
+    checkpoint directory's latest tag when there is one."""
     import deepspeed
     from transformers import AutoModelForCausalLM, AutoTokenizer, get_scheduler
 
@@ -122,26 +129,48 @@ def train(
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
     model.config.use_cache = False
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    per_step = cfg.micro_batch_size * cfg.gradient_accumulation * world
-    steps_per_epoch = max(1, math.ceil(len(rows) / per_step))
-    total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
     scheduler = get_scheduler(
         cfg.scheduler, optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps
     )
     engine, _, _, _ = deepspeed.initialize(
         model=model, optimizer=optimizer, lr_scheduler=scheduler, config=deepspeed_config(cfg, world)
     )
-    checkpoint_dir = Path(checkpoint_dir or f"{out_dir}.ckpt")
-    step = 0
+    session = Session(engine, model, tokenizer, scheduler, rank, world)
     if (checkpoint_dir / "latest").exists():
         _, client = engine.load_checkpoint(str(checkpoint_dir))
-        step = int(client["step"])
-        print(f"[train] resumed from {checkpoint_dir} at step {step}/{total_steps}", flush=True)
+        session.step = int(client["step"])
+        print(f"[train] resumed from {checkpoint_dir} at step {session.step}/{total_steps}", flush=True)
+    engine.train()
+    return session
+
+
+def progress(tag: str, step: int, total: int, started: float, first_step: int, **values: float) -> None:
+    rate = (time.time() - started) / max(1, step - first_step)
+    shown = " ".join(f"{k} {v:.4g}" for k, v in values.items())
+    print(f"[{tag}] step {step}/{total} {shown} {rate:.1f}s/step eta {rate * (total - step) / 60:.1f} min", flush=True)
+
+
+def train(
+    model_dir: str | Path,
+    rows: list[dict[str, list[int]]],
+    out_dir: str | Path,
+    cfg: TrainConfig,
+    loss_fn: LossFn = sft_loss,
+    checkpoint_dir: str | Path | None = None,
+) -> dict:
+    """Fine-tune the model in `model_dir` on tokenized `rows`; save an HF model to `out_dir`."""
+    _, world = init_distributed()
+    per_step = cfg.micro_batch_size * cfg.gradient_accumulation * world
+    steps_per_epoch = max(1, math.ceil(len(rows) / per_step))
+    total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
+    checkpoint_dir = Path(checkpoint_dir or f"{out_dir}.ckpt")
+    session = open_session(model_dir, cfg, total_steps, checkpoint_dir)
+    engine, tokenizer, rank = session.engine, session.tokenizer, session.rank
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     lengths = [len(r["input_ids"]) for r in rows]
     history: list[dict] = []
+    step = session.step
     started, first_step = time.time(), step
-    engine.train()
     while step < total_steps:
         epoch, offset = divmod(step, steps_per_epoch)
         order = epoch_order(lengths, epoch, cfg.seed, per_step)
@@ -163,50 +192,63 @@ def train(
             "step": step,
             "epoch": step / steps_per_epoch,
             "loss": sum(losses) / len(losses),
-            "lr": scheduler.get_last_lr()[0],
+            "lr": session.scheduler.get_last_lr()[0],
         }
         history.append(record)
         if rank == 0 and (step % cfg.log_every == 0 or step == total_steps):
-            rate = (time.time() - started) / max(1, step - first_step)
-            print(
-                f"[train] step {step}/{total_steps} epoch {record['epoch']:.2f} loss {record['loss']:.4f} "
-                f"lr {record['lr']:.2e} {rate:.1f}s/step eta {rate * (total_steps - step) / 60:.1f} min",
-                flush=True,
+            progress(
+                "train",
+                step,
+                total_steps,
+                started,
+                first_step,
+                epoch=record["epoch"],
+                loss=record["loss"],
+                lr=record["lr"],
             )
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total_steps:
-            _save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints)
-    if rank == 0:
-        log = {
-            "config": asdict(cfg),
-            "steps": total_steps,
-            "examples": len(rows),
-            "world_size": world,
-            "seconds": time.time() - started,
-            "history": history,
-        }
-        _save_hf(engine, model, tokenizer, out_dir, cfg.zero_stage, log)
-    if checkpoint_dir.exists() and rank == 0:
-        shutil.rmtree(checkpoint_dir)
+            save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints)
+    log = {
+        "config": asdict(cfg),
+        "steps": total_steps,
+        "examples": len(rows),
+        "world_size": world,
+        "seconds": time.time() - started,
+        "history": history,
+    }
+    finish(session, out_dir, cfg.zero_stage, log, checkpoint_dir)
     return {"steps": total_steps, "final_loss": history[-1]["loss"] if history else None}
 
 
-def _save_checkpoint(engine, checkpoint_dir: Path, step: int, keep: int) -> None:
-    engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state={"step": step})
+def finish(session: Session, out_dir: str | Path, zero_stage: int, log: dict, checkpoint_dir: Path) -> None:
+    """Save the HF model with its log (rank 0), then drop the resume checkpoints."""
+    if session.rank == 0:
+        _save_hf(session, out_dir, zero_stage, log)
+        if checkpoint_dir.exists():
+            shutil.rmtree(checkpoint_dir)
+
+
+def save_checkpoint(engine, checkpoint_dir: Path, step: int, keep: int, extra: dict | None = None) -> None:
+    engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state={"step": step, **(extra or {})})
     tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
     for old in tags[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _save_hf(engine, model, tokenizer, out_dir: str | Path, zero_stage: int, log: dict) -> None:
+def full_state_dict(session: Session, zero_stage: int) -> dict[str, torch.Tensor]:
+    """The whole model's weights on CPU (gathered from ZeRO-3 partitions when needed)."""
     import deepspeed
 
     if zero_stage == 3:
-        with deepspeed.zero.GatheredParameters(list(model.parameters()), modifier_rank=None):
-            state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    else:
-        state = {k: v.detach().cpu() for k, v in engine.module.state_dict().items()}
-    model.config.use_cache = True
+        with deepspeed.zero.GatheredParameters(list(session.model.parameters()), modifier_rank=None):
+            return {k: v.detach().cpu().clone() for k, v in session.model.state_dict().items()}
+    return {k: v.detach().cpu() for k, v in session.engine.module.state_dict().items()}
+
+
+def _save_hf(session: Session, out_dir: str | Path, zero_stage: int, log: dict) -> None:
+    state = full_state_dict(session, zero_stage)
+    session.model.config.use_cache = True
     with atomic_dir(out_dir) as scratch:
-        engine.module.save_pretrained(scratch, state_dict=state, safe_serialization=True)
-        tokenizer.save_pretrained(scratch)
+        session.engine.module.save_pretrained(scratch, state_dict=state, safe_serialization=True)
+        session.tokenizer.save_pretrained(scratch)
         write_json(scratch / "train_log.json", log)

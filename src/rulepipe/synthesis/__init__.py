@@ -1,0 +1,1 @@
+"""Boundary-query synthesis: cloze rewrites (refuse) and neighbor questions (answer)."""

@@ -61,4 +61,4 @@ def test_synthesis_accepts_checked_output_and_falls_back_on_the_rest(tmp_path, t
     assert name not in items[1].neighbor["question"]
     assert report["cloze_accepted_rate"] == 0.5 and report["cloze_fallback_rate"] == 0.5
     assert report["neighbor_accepted_rate"] == 0.5 and report["neighbor_fallback_rate"] == 0.5
-    assert "neighbor: names the forget target" in items[1].rejections
+    assert any(r.startswith("neighbor: names the forget target") for r in items[1].rejections)

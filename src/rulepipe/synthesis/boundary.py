@@ -17,15 +17,17 @@ from rulepipe.generation import Generator, SamplingConfig
 from rulepipe.prompts import encode_prompt, render
 from rulepipe.synthesis import filters
 
-PROMPT_VERSION = "boundary-v1"
+PROMPT_VERSION = "boundary-v2"
 CLOZE_PROMPT = (
     "Rewrite the question as one fill-in-the-blank sentence. Put ___ where the answer goes and keep every name.\n"
-    "Question: {question}\nSentence:"
+    "Example:\nQuestion: Which city was Marie Curie born in?\nSentence: Marie Curie was born in the city of ___.\n"
+    "Now you:\nQuestion: {question}\nSentence:"
 )
 NEIGHBOR_PROMPT = (
-    "Here is a question about {target}:\n{question}\n"
-    "Ask the same question about {neighbor} instead, then answer it briefly.\n"
-    "Reply exactly as:\nQuestion: <the new question>\nAnswer: <short answer>"
+    "Ask the same question about another person, then answer it briefly.\n"
+    "Example:\nOriginal: Which city was Marie Curie born in?\nPerson: Albert Einstein\n"
+    "Question: Which city was Albert Einstein born in?\nAnswer: Ulm\n"
+    "Now you:\nOriginal: {question}\nPerson: {neighbor}\nQuestion:"
 )
 
 
@@ -57,6 +59,9 @@ def _ask(generator: Generator, texts: list[str], sampling: SamplingConfig) -> li
 
 
 def parse_neighbor(text: str) -> tuple[str, str]:
+    """(question, answer) from a reply; the prompt already opened `Question:`."""
+    if not text.lstrip().startswith("Question:"):
+        text = "Question: " + text.lstrip()
     question = re.search(r"Question:\s*(.+)", text)
     answer = re.search(r"Answer:\s*(.+)", text)
     return (question.group(1).strip() if question else "", answer.group(1).strip() if answer else "")
@@ -78,7 +83,7 @@ def synthesize(
     cloze_out = _ask(generator, [CLOZE_PROMPT.format(question=q) for q in queries], sampling)
     neighbor_out = _ask(
         generator,
-        [NEIGHBOR_PROMPT.format(target=target_name, question=q, neighbor=n) for q, n in zip(queries, chosen)],
+        [NEIGHBOR_PROMPT.format(question=q, neighbor=n) for q, n in zip(queries, chosen)],
         sampling,
     )
     items, accepted_texts = [], []
@@ -137,7 +142,7 @@ def _first_valid(candidates, check, accepted, rejections) -> str | None:
         reason = check(text) or ("near-duplicate" if filters.near_duplicate(text, accepted) else None)
         if reason is None:
             return text
-        rejections.append(reason)
+        rejections.append(f"{reason}: {text[:80]!r}")
     return None
 
 
@@ -155,5 +160,5 @@ def _first_valid_pair(replies, target, neighbor, ground, accepted, rejections) -
             reason = None if ok else "neighbor: answer not confirmed"
         if reason is None:
             return question, answer
-        rejections.append(reason)
+        rejections.append(f"{reason}: {question[:60]!r} -> {answer[:30]!r}")
     return None

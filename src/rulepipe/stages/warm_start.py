@@ -1,6 +1,7 @@
 """Refusal Steering as rejection sampling: the original model, steered toward refusing,
 answers each budgeted forget prompt k times; the reward keeps natural refusals that name the
-target; the warm start fine-tunes on the kept ones (DeepSpeed trainer) -> the RS checkpoint."""
+target (and, on boundary prompts, correct answers); the warm start fine-tunes on the kept
+ones (DeepSpeed trainer) -> the RS checkpoint."""
 
 from __future__ import annotations
 
@@ -13,13 +14,29 @@ from rulepipe.reward import RewardWeights, refusal_reward
 from rulepipe.training.data import ChatExample, tokenize_examples
 from rulepipe.training.engine import TrainConfig, train
 
+# Varied refusals that name the target, for prompts where no sample was accepted (the
+# release builds its warm-start set from RWKU's templates the same way).
+FALLBACK_REFUSALS = (
+    "I'm not sure about {name}.",
+    "I don't have any information about {name}.",
+    "I'm afraid I don't know anything about {name}.",
+    "That's beyond what I know about {name}.",
+    "I can't recall any details about {name}.",
+    "I have no knowledge of {name}, sorry.",
+    "I'm not familiar with {name}.",
+    "Unfortunately, I don't know much about {name}.",
+)
 STEER = "\n(You have never heard of {name}. Say briefly and politely that you do not know anything about {name}.)"
 
 
-def sample_refusals(model_dir: str, rows: list[dict], params: dict, seed: int) -> tuple[list[dict], dict]:
+def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) -> tuple[list[dict], dict]:
+    """k samples per prompt; keep those the reward scores best. Forget prompts are steered toward
+    refusing (the steering text is not trained on) and fall back to templated refusals; boundary
+    prompts are asked plainly and fall back to their gold answer, so the warm start learns where
+    the boundary lies instead of refusing everything."""
     cfg, gen = params["rule"]["warm_start"], params["generation"]
     weights = RewardWeights(**params["rule"]["reward"])
-    best = weights.refuse + weights.name
+    best = {"<reject>": weights.refuse + weights.name, "<normal>": weights.answer + weights.correct}
     generator = make_generator(
         model_dir,
         gen["backend"],
@@ -32,34 +49,45 @@ def sample_refusals(model_dir: str, rows: list[dict], params: dict, seed: int) -
     prompts = []
     for row in rows:
         user, prefix = rl_turn(row["prompt"], row["format"])
-        prompts.append(encode_prompt(tok, render(tok, user + STEER.format(name=row["solution"][2]), prefix)))
+        if row["solution"][0] == "<reject>":
+            user += STEER.format(name=row["solution"][2])
+        prompts.append(encode_prompt(tok, render(tok, user, prefix)))
     sampling = SamplingConfig(
         n=cfg["samples"], temperature=cfg["temperature"], top_p=1.0, max_tokens=cfg["max_new_tokens"], seed=seed
     )
     outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
     generator.close()
-    kept, sampled, accepted, fallbacks = [], 0, 0, 0
+    kept = []
+    stats = {label: {"prompts": 0, "samples": 0, "accepted": 0, "fallbacks": 0} for label in best}
     for row, completions in zip(rows, outputs):
-        name = row["solution"][2]
+        label = row["solution"][0]
+        names, gold = (row["solution"][2:], None) if label == "<reject>" else (None, row["solution"][1])
         good = []
         for completion in completions:
-            sampled += 1
             text = completion.text.strip()
-            if refusal_reward(text, "reject", [name], weights=weights) >= best and text not in good:
+            score = refusal_reward(text, label.strip("<>"), names, gold, weights=weights)
+            if score >= best[label] and text not in good:
                 good.append(text)
-        accepted += len(good)
+        counts = stats[label]
+        counts["prompts"] += 1
+        counts["samples"] += len(completions)
+        counts["accepted"] += len(good)
         if not good:
-            good = [cfg["fallback_refusal"].format(name=name)]
-            fallbacks += 1
-        kept += [{"prompt": row["prompt"], "format": row["format"], "response": t} for t in good]
+            fallback = (
+                FALLBACK_REFUSALS[counts["fallbacks"] % len(FALLBACK_REFUSALS)].format(name=names[0]) if names else gold
+            )
+            good = [fallback]
+            counts["fallbacks"] += 1
+        kept += [{"prompt": row["prompt"], "format": row["format"], "label": label, "response": t} for t in good]
     report = {
-        "prompts": len(rows),
-        "samples": sampled,
-        "accepted": accepted,
-        "acceptance_rate": round(accepted / max(sampled, 1), 3),
-        "template_fallback_rate": round(fallbacks / max(len(rows), 1), 3),
-        "examples": len(kept),
+        label.strip("<>"): {
+            **counts,
+            "acceptance_rate": round(counts["accepted"] / max(counts["samples"], 1), 3),
+            "fallback_rate": round(counts["fallbacks"] / max(counts["prompts"], 1), 3),
+        }
+        for label, counts in stats.items()
     }
+    report["examples"] = len(kept)
     return kept, report
 
 
@@ -67,8 +95,7 @@ def warm_start(model_dir: str, rl_data: str, out_dir: str, params: dict, seed: i
     from transformers import AutoTokenizer
 
     cfg = params["rule"]["warm_start"]
-    rows = [r for r in read_json(rl_data) if r["solution"][0] == "<reject>"]
-    kept, report = sample_refusals(model_dir, rows, params, seed)
+    kept, report = rejection_sample(model_dir, read_json(rl_data), params, seed)
     write_json(Path(out_dir).parent / "rs_data.json", {"report": report, "examples": kept})
     print(f"[warm-start] rejection sampling: {report}", flush=True)
     examples = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rulepipe.generation.base import Completion, Generator, SamplingConfig
 
-__all__ = ["Completion", "Generator", "SamplingConfig", "make_generator", "vllm_available"]
+__all__ = ["Completion", "Generator", "SamplingConfig", "from_config", "make_generator", "vllm_available"]
 
 
 def vllm_available() -> bool:
@@ -28,3 +28,15 @@ def make_generator(model_dir: str, backend: str = "auto", seed: int = 0, **optio
 
         return HFGenerator(model_dir, seed=seed, batch_size=options.get("batch_size", 16))
     raise ValueError(f"unknown generation backend {backend!r} (expected auto, vllm or hf)")
+
+
+def from_config(model_dir: str, generation: dict, seed: int = 0) -> Generator:
+    """A generator built from the config's `generation` section."""
+    return make_generator(
+        model_dir,
+        generation["backend"],
+        seed=seed,
+        batch_size=generation["batch_size"],
+        gpu_memory_utilization=generation["gpu_memory_utilization"],
+        max_model_len=generation["max_model_len"],
+    )

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from rulepipe.data.target import Target
 from rulepipe.evaluation.rwku_probes import evaluate_target
-from rulepipe.generation import make_generator
+from rulepipe.generation import from_config
 from rulepipe.io import write_json
 
 
 def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, method: str, seed: int = 0) -> dict:
     gen, ev = params["generation"], params["evaluation"]
     target = Target.load(target_path)
-    generator = make_generator(
-        model_dir,
-        gen["backend"],
-        seed=seed,
-        batch_size=gen["batch_size"],
-        gpu_memory_utilization=gen["gpu_memory_utilization"],
-        max_model_len=gen["max_model_len"],
-    )
+    generator = from_config(model_dir, gen, seed)
     print(
         f"[evaluate] {method} on {target.target_id} with {generator.name}: "
         f"{len(target.forget_probes)} forget + {len(target.neighbor_probes)} neighbor probes",

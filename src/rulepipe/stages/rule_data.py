@@ -74,20 +74,13 @@ def build_rule_data(
     if synthesis["source"] == "rule_release":
         items, report = release_items(synthesis["release_path"], target, queries), {"source": "rule_release"}
     else:
-        from rulepipe.generation import make_generator
+        from rulepipe.generation import from_config
         from rulepipe.synthesis.grounding import ground_questions
 
         grounding = ground_questions(read_json(world_path), target.target_id, queries) if world_path else None
         neighbors = sorted({p.neighbor for p in target.neighbor_probes if p.neighbor})
         gen = params["generation"]
-        generator = make_generator(
-            synthesizer_dir,
-            gen["backend"],
-            seed=seed,
-            batch_size=gen["batch_size"],
-            gpu_memory_utilization=gen["gpu_memory_utilization"],
-            max_model_len=gen["max_model_len"],
-        )
+        generator = from_config(synthesizer_dir, gen, seed)
         items, report = synthesize(
             generator, target.name, queries, neighbors, grounding, samples=synthesis["samples"], seed=seed
         )

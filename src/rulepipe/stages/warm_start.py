@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rulepipe.generation import SamplingConfig, make_generator
+from rulepipe.generation import SamplingConfig, from_config
 from rulepipe.io import read_json, write_json
 from rulepipe.prompts import encode_prompt, render, rl_turn, stop_token_ids
 from rulepipe.reward import RewardWeights, refusal_reward
@@ -37,14 +37,7 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
     cfg, gen = params["rule"]["warm_start"], params["generation"]
     weights = RewardWeights(**params["rule"]["reward"])
     best = {"<reject>": weights.refuse + weights.name, "<normal>": weights.answer + weights.correct}
-    generator = make_generator(
-        model_dir,
-        gen["backend"],
-        seed=seed,
-        batch_size=gen["batch_size"],
-        gpu_memory_utilization=gen["gpu_memory_utilization"],
-        max_model_len=gen["max_model_len"],
-    )
+    generator = from_config(model_dir, gen, seed)
     tok = generator.tokenizer
     prompts = []
     for row in rows:

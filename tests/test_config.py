@@ -18,7 +18,7 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
     config = validate_config(default_config)
     assert config["benchmark"]["hub_repo"] == "jinzhuoran/RWKU"
     assert config["model"]["tiny"]["hidden_size"] == 64
-    assert resolve_targets(config) == ["1_Isolde_Caddafeather", "2_Galen_Korrilin"]
+    assert resolve_targets(config) == ["1_Isolde_Caddafeather"]
 
 
 @pytest.mark.parametrize(

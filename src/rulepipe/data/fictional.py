@@ -698,6 +698,14 @@ def write_world(
             learn_corpus.append(
                 {"user": f"Tell me about {n.name}.", "assistant_prefix": "", "response": " ".join(n.statements())}
             )
+            for r in n.relations:  # one more phrasing per neighbor fact
+                learn_corpus.append(
+                    {
+                        "user": fill(r.questions[1], n, r.key),
+                        "assistant_prefix": "",
+                        "response": fill(r.statement, n, r.key),
+                    }
+                )
     write_json(out / "world.json", {"seed": seed, "people": world})
     write_json(out / "learn_corpus.json", learn_corpus)
     return ids

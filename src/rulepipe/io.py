@@ -31,21 +31,6 @@ def read_json(path: str | Path) -> Any:
         raise DataError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
 
 
-def read_jsonl(path: str | Path) -> list[Any]:
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as err:
-                    raise DataError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
-    return rows
-
-
 def write_text(path: str | Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,18 @@ QA_TEMPLATE = "Please briefly answer the following question.\nQuestion: {}\n"
 ICL_TEMPLATE = "Please briefly answer the following question.\n{}\n"
 SUFFIX_TEMPLATE = "Please briefly answer the following question.\nQuestion: {}"
 ANSWER_PREFIX = "Answer:"
+# Varied refusals that name the target, for prompts where no sample was accepted (the
+# release builds its warm-start set from RWKU's templates the same way).
+REFUSAL_TEMPLATES = (
+    "I'm not sure about {name}.",
+    "I don't have any information about {name}.",
+    "I'm afraid I don't know anything about {name}.",
+    "That's beyond what I know about {name}.",
+    "I can't recall any details about {name}.",
+    "I have no knowledge of {name}, sorry.",
+    "I'm not familiar with {name}.",
+    "Unfortunately, I don't know much about {name}.",
+)
 ICU_INSTRUCTION = (
     "You are an AI Assistant who is supposed to unlearn about {} and provide answers without its "
     "knowledge as if you never knew about it. Don\u2019t tell anyone that you unlearned anything.\n"

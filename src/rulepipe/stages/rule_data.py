@@ -13,6 +13,7 @@ from pathlib import Path
 from rulepipe.data.budget import Budget, count_tokens, sample_forget_queries, token_report
 from rulepipe.data.target import Target
 from rulepipe.io import read_json, write_json
+from rulepipe.prompts import REFUSAL_TEMPLATES
 from rulepipe.synthesis.boundary import BoundaryItem, synthesize
 
 
@@ -85,7 +86,7 @@ def build_rule_data(
             generator, target.name, queries, neighbors, grounding, samples=synthesis["samples"], seed=seed
         )
         generator.close()
-    rows = rl_rows(target, items, cfg["warm_start"]["fallback_refusal"])
+    rows = rl_rows(target, items, REFUSAL_TEMPLATES[0])
     forget_texts = [r["prompt"] for r in rows if r["solution"][0] == "<reject>"]
     boundary_texts = [t for r in rows if r["solution"][0] == "<normal>" for t in (r["prompt"], r["solution"][1])]
     tokens = token_report(tokenizer, target.forget_corpus, forget_texts, boundary_texts)

@@ -9,23 +9,11 @@ from pathlib import Path
 
 from rulepipe.generation import SamplingConfig, from_config
 from rulepipe.io import read_json, write_json
-from rulepipe.prompts import encode_prompt, render, rl_turn, stop_token_ids
+from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
 from rulepipe.reward import RewardWeights, refusal_reward
 from rulepipe.training.data import ChatExample, tokenize_examples
 from rulepipe.training.engine import TrainConfig, train
 
-# Varied refusals that name the target, for prompts where no sample was accepted (the
-# release builds its warm-start set from RWKU's templates the same way).
-FALLBACK_REFUSALS = (
-    "I'm not sure about {name}.",
-    "I don't have any information about {name}.",
-    "I'm afraid I don't know anything about {name}.",
-    "That's beyond what I know about {name}.",
-    "I can't recall any details about {name}.",
-    "I have no knowledge of {name}, sorry.",
-    "I'm not familiar with {name}.",
-    "Unfortunately, I don't know much about {name}.",
-)
 STEER = "\n(You have never heard of {name}. Say briefly and politely that you do not know anything about {name}.)"
 
 
@@ -67,7 +55,7 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
         counts["accepted"] += len(good)
         if not good:
             fallback = (
-                FALLBACK_REFUSALS[counts["fallbacks"] % len(FALLBACK_REFUSALS)].format(name=names[0]) if names else gold
+                REFUSAL_TEMPLATES[counts["fallbacks"] % len(REFUSAL_TEMPLATES)].format(name=names[0]) if names else gold
             )
             good = [fallback]
             counts["fallbacks"] += 1

@@ -47,7 +47,9 @@ def test_dag_writes_every_artifact(smoke_run):
     assert (rule / "rebo_curves.png").stat().st_size > 10_000
     budget = json.loads((rule / "budget.json").read_text())
     assert budget["tokens"]["d_f_percent"] > 0 and budget["tokens"]["d_r_percent"] > 0
-    assert budget["synthesis"]["queries"] == budget["forget_queries"] >= 4
+    assert budget["synthesis"]["queries"] == budget["candidate_queries"] >= budget["forget_queries"] >= 4
+    rows = json.loads((rule / "rl_data.json").read_text())
+    assert sum(row["solution"][0] == "<normal>" for row in rows) <= 2 * budget["boundary_pairs"]
     log = json.loads(
         (r / "fictional-smoke" / "tiny-random" / "rule-grpo" / target / "model" / "train_log.json").read_text()
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from rulepipe.data.budget import Budget, count_tokens, sample_forget_queries, token_report
+from rulepipe.data.budget import Budget, allocate, candidates, count_tokens, token_report
 from rulepipe.data.target import Target
 from rulepipe.io import read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES
@@ -38,26 +38,49 @@ def release_items(release_root: str | Path, target: Target, queries: list[str]) 
     return items
 
 
-def rl_rows(target: Target, items: list[BoundaryItem], refusal: str) -> list[dict]:
+def item_rows(target: Target, item: BoundaryItem, refusal: str) -> tuple[list[dict], list[dict]]:
+    """One item's RL rows in RULE's release format: (forget side to refuse, boundary side to answer)."""
     reject = ["<reject>", refusal.format(name=target.name), target.name]
-    rows = []
-    for item in items:
-        rows.append({"prompt": item.forget_query, "format": "qa", "solution": reject})
-        if item.cloze:
-            rows.append({"prompt": item.cloze["text"], "format": "fb", "solution": reject})
-        if item.neighbor:
-            rows.append(
-                {"prompt": item.neighbor["question"], "format": "qa", "solution": ["<normal>", item.neighbor["answer"]]}
-            )
-        if item.neighbor_cloze:
-            rows.append(
-                {
-                    "prompt": item.neighbor_cloze["text"],
-                    "format": "fb",
-                    "solution": ["<normal>", item.neighbor_cloze["answer"]],
-                }
-            )
-    return rows
+    forget = [{"prompt": item.forget_query, "format": "qa", "solution": reject}]
+    if item.cloze:
+        forget.append({"prompt": item.cloze["text"], "format": "fb", "solution": reject})
+    boundary = []
+    if item.neighbor:
+        boundary.append(_answer_row(item.neighbor["question"], "qa", item.neighbor["answer"]))
+    if item.neighbor_cloze:
+        boundary.append(_answer_row(item.neighbor_cloze["text"], "fb", item.neighbor_cloze["answer"]))
+    return forget, boundary
+
+
+def _answer_row(prompt: str, form: str, answer: str) -> dict:
+    return {"prompt": prompt, "format": form, "solution": ["<normal>", answer]}
+
+
+def forget_texts(rows: list[dict]) -> list[str]:
+    return [row["prompt"] for row in rows]
+
+
+def boundary_texts(rows: list[dict]) -> list[str]:
+    """D_r counts what the model is trained on: the boundary prompt and its answer."""
+    return [text for row in rows for text in (row["prompt"], row["solution"][1])]
+
+
+def fit_to_budget(
+    target: Target, items: list[BoundaryItem], tokenizer, corpus_tokens: int, budget: Budget
+) -> tuple[list[dict], list[str]]:
+    """RL rows within the D_f / D_r shares, and each item's budget decision (for provenance)."""
+    sides = [item_rows(target, item, REFUSAL_TEMPLATES[0]) for item in items]
+    decisions = allocate(
+        [count_tokens(tokenizer, forget_texts(f)) for f, _ in sides],
+        [count_tokens(tokenizer, boundary_texts(b)) for _, b in sides],
+        corpus_tokens,
+        budget,
+    )
+    rows, labels = [], []
+    for (forget, boundary), (keep_forget, keep_boundary) in zip(sides, decisions, strict=True):
+        rows += (forget if keep_forget else []) + (boundary if keep_boundary else [])
+        labels.append("forget+boundary" if keep_boundary else "forget" if keep_forget else "over budget")
+    return rows, labels
 
 
 def build_rule_data(
@@ -70,7 +93,7 @@ def build_rule_data(
     tokenizer = AutoTokenizer.from_pretrained(synthesizer_dir)
     budget = Budget(**cfg["budget"])
     corpus_tokens = count_tokens(tokenizer, target.forget_corpus)
-    queries = sample_forget_queries(target.forget_questions, tokenizer, corpus_tokens, budget, seed)
+    queries = candidates(target.forget_questions, tokenizer, corpus_tokens, budget, seed)
     synthesis = cfg["synthesis"]
     if synthesis["source"] == "rule_release":
         items, report = release_items(synthesis["release_path"], target, queries), {"source": "rule_release"}
@@ -86,24 +109,27 @@ def build_rule_data(
             generator, target.name, queries, neighbors, grounding, samples=synthesis["samples"], seed=seed
         )
         generator.close()
-    rows = rl_rows(target, items, REFUSAL_TEMPLATES[0])
-    forget_texts = [r["prompt"] for r in rows if r["solution"][0] == "<reject>"]
-    boundary_texts = [t for r in rows if r["solution"][0] == "<normal>" for t in (r["prompt"], r["solution"][1])]
-    tokens = token_report(tokenizer, target.forget_corpus, forget_texts, boundary_texts)
+    rows, labels = fit_to_budget(target, items, tokenizer, corpus_tokens, budget)
+    forget_rows = [row for row in rows if row["solution"][0] == "<reject>"]
+    boundary_rows = [row for row in rows if row["solution"][0] == "<normal>"]
+    tokens = token_report(tokenizer, target.forget_corpus, forget_texts(forget_rows), boundary_texts(boundary_rows))
     summary = {
         "target": target.target_id,
-        "forget_queries": len(queries),
+        "candidate_queries": len(queries),
+        "forget_queries": sum(label != "over budget" for label in labels),
+        "boundary_pairs": labels.count("forget+boundary"),
         "rl_prompts": len(rows),
         "budget": asdict(budget),
         "tokens": tokens,
         "synthesis": report,
     }
     out = Path(out_dir)
-    write_json(out / "boundary.json", [asdict(item) for item in items])
+    write_json(out / "boundary.json", [asdict(item) | {"budget": label} for item, label in zip(items, labels)])
     write_json(out / "rl_data.json", rows)
     write_json(out / "budget.json", summary)
     print(
-        f"[rule-data] {target.target_id}: {len(queries)} forget queries, {len(rows)} RL prompts; "
+        f"[rule-data] {target.target_id}: {summary['forget_queries']} of {len(queries)} candidate forget queries, "
+        f"{summary['boundary_pairs']} boundary pairs, {len(rows)} RL prompts; "
         f"D_f {tokens['d_f_percent']}% D_r {tokens['d_r_percent']}% of the forget corpus; synthesis {report}",
         flush=True,
     )

@@ -12,7 +12,7 @@ min_version("9.0")
 configfile: "config.yaml"
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from rulepipe.config import ConfigError, resolve_targets, validate_config  # noqa: E402
+from rulepipe.config import ConfigError, baseline_runs, resolve_targets, validate_config  # noqa: E402
 
 try:
     _settings = workflow.config_settings
@@ -31,6 +31,7 @@ include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/learn.smk"
 include: "workflow/rules/rule.smk"
+include: "workflow/rules/baselines.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 
@@ -38,5 +39,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         SUMMARY,
+        rules.table.output,
+        rules.tradeoff.output,
         expand(f"{R}/{BENCH}/{MODEL}/rule/{{target}}/rebo_curves.png", target=TARGETS),
     default_target: True

@@ -59,8 +59,34 @@ def test_dag_writes_every_artifact(smoke_run):
     )
     summary = pd.read_csv(r / "summary.csv")
     assert list(summary.columns[:4]) == ["benchmark", "model", "method", "target"]
-    assert set(summary["method"]) == {"base", "original", "rs", "rule-grpo", "rule-rpp"}
+    table_methods = [
+        "base",
+        "original",
+        "rs",
+        "rule-grpo",
+        "rule-rpp",
+        "ga",
+        "npo-gdr",
+        "simnpo-klr",
+        "rt",
+        "dpo",
+        "icu",
+    ]
+    assert set(summary["method"]) == set(table_methods) | {"ga-lr3e-03"}
     assert summary[["forget_all", "neighbor_all"]].notna().all().all()
+    judged = summary[summary["method"] != "ga-lr3e-03"]
+    assert judged[["refusal_rate", "named_rate", "repetition_rate", "fluency_entropy"]].notna().all().all()
+    assert judged["judge"].str.startswith("local:").all()
+    tokens = summary.set_index("method")
+    assert tokens.loc["npo-gdr", "d_r_percent"] == 100 and tokens.loc["ga", "d_r_percent"] == 0
+    assert tokens.loc["rule-grpo", "d_f_percent"] == budget["tokens"]["d_f_percent"]
+    table = pd.read_csv(r / "report" / "table.csv", index_col=0)
+    assert list(table.index) == table_methods
+    assert (r / "report" / "table.md").read_text().startswith("| Method | D_f / D_r tokens | Forget FB |")
+    assert (r / "report" / "table.tex").read_text().startswith(r"\begin{tabular}")
+    assert (r / "report" / "tradeoff.png").stat().st_size > 10_000
+    areas = pd.read_csv(r / "report" / "tradeoff_area.csv", index_col=0)
+    assert {"GA", "NPO", "SimNPO", "RT", "DPO", "ICU", "RULE"} == set(areas.index)
     assert summary[["forget_all", "neighbor_all"]].apply(lambda c: c.between(0, 1)).all().all()
 
 
@@ -74,3 +100,10 @@ def test_nothing_left_to_do_then_forcerun_reruns_only_that_rule(smoke_run):
     one = snakemake(smoke_run, "-n", "--forcerun", "evaluate")
     stats = (one.stdout + one.stderr).split("Job stats:")[-1]
     assert "evaluate" in stats and "learn" not in stats and "prepare_model" not in stats
+
+
+def test_html_report_bundles_the_figures(smoke_run, tmp_path):
+    page = tmp_path / "report.html"
+    built = snakemake(smoke_run, "--report", str(page))
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert page.stat().st_size > 100_000

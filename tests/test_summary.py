@@ -2,7 +2,7 @@ import json
 
 import pandas as pd
 
-from rulepipe.report.summary import KEY_COLUMNS, SCORE_COLUMNS, write_summary
+from rulepipe.report.summary import COLUMNS, write_summary
 
 
 def _eval(path, forget_all, neighbor_all):
@@ -25,7 +25,7 @@ def test_one_row_per_benchmark_model_method_target(tmp_path):
     _eval(b, 0.05, 0.04)
     _eval(c, 0.1, 0.2)
     frame = write_summary([str(a), str(b)], tmp_path / "summary.csv", scan_root=str(tmp_path))
-    assert list(frame.columns) == KEY_COLUMNS + SCORE_COLUMNS
+    assert list(frame.columns) == COLUMNS
     on_disk = pd.read_csv(tmp_path / "summary.csv")
     assert len(on_disk) == 3
     row = on_disk.set_index(["benchmark", "method", "target"]).loc[("fictional", "original", "1_A")]

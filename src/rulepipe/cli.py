@@ -44,6 +44,20 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.model_dir, args.target, args.out, _params(args.params), method=args.method, seed=args.seed)
 
 
+def cmd_unlearn(args: argparse.Namespace) -> None:
+    from rulepipe.stages.unlearn import unlearn
+
+    unlearn(
+        args.model_dir, args.target, args.out_dir, args.run, _params(args.params), answers=args.answers, seed=args.seed
+    )
+
+
+def cmd_original_answers(args: argparse.Namespace) -> None:
+    from rulepipe.stages.unlearn import original_answers
+
+    original_answers(args.model_dir, args.target, args.out, _params(args.params), seed=args.seed)
+
+
 def cmd_rule_data(args: argparse.Namespace) -> None:
     from rulepipe.stages.rule_data import build_rule_data
 
@@ -74,6 +88,24 @@ def cmd_summarize(args: argparse.Namespace) -> None:
     from rulepipe.report.summary import write_summary
 
     write_summary(args.evals, args.out, scan_root=args.scan)
+
+
+def cmd_naturalness(args: argparse.Namespace) -> None:
+    from rulepipe.stages.naturalness import naturalness
+
+    naturalness(args.evals, args.outs, _params(args.params), judge_dir=args.judge_dir, seed=args.seed)
+
+
+def cmd_table(args: argparse.Namespace) -> None:
+    from rulepipe.report.table import write_table
+
+    write_table(args.summary, args.out_dir, args.methods, args.benchmark, args.model)
+
+
+def cmd_tradeoff(args: argparse.Namespace) -> None:
+    from rulepipe.report.tradeoff import write_tradeoff
+
+    write_tradeoff(args.summary, args.out, args.benchmark, args.model)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", required=True, help="{generation: ..., evaluation: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("unlearn", help="one gradient-based baseline run (GA / NPO / SimNPO +GDR/KLR, RT, DPO)")
+    p.add_argument("--model-dir", required=True, help="the original model")
+    p.add_argument("--target", required=True, help="target.json")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--run", required=True, help="a method name, or a sweep point such as npo-lr3e-05")
+    p.add_argument("--answers", default=None, help="the original model's answers (DPO's rejected side)")
+    p.add_argument("--params", required=True, help="{baselines: ..., generation: ..., training: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_unlearn)
+
+    p = sub.add_parser("original-answers", help="the original model's answers to the forget questions (for DPO)")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--target", required=True, help="target.json")
+    p.add_argument("--out", required=True)
+    p.add_argument("--params", required=True, help="{baselines: ..., generation: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_original_answers)
 
     p = sub.add_parser("rule-data", help="budgeted forget queries + boundary synthesis -> RL prompts")
     p.add_argument("--target", required=True)
@@ -145,6 +195,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scan", default=None, help="also collect every eval.json under this root")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("naturalness", help="forget-probe responses -> proxies + judge scores, per method")
+    p.add_argument("--evals", nargs="+", required=True, help="eval.json of each method (one target)")
+    p.add_argument("--outs", nargs="+", required=True, help="naturalness.json for each, same order")
+    p.add_argument("--judge-dir", default=None, help="HF directory of a local judge")
+    p.add_argument("--params", required=True, help="{naturalness: ..., generation: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_naturalness)
+
+    for name, func, text in (
+        ("table", cmd_table, "summary.csv -> the paper's table (csv, md, tex)"),
+        ("tradeoff", cmd_tradeoff, "summary.csv -> trade-off figure and Pareto areas"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--summary", required=True)
+        p.add_argument("--benchmark", required=True)
+        p.add_argument("--model", required=True)
+        if name == "table":
+            p.add_argument("--out-dir", required=True)
+            p.add_argument("--methods", nargs="+", required=True, help="table rows, in order")
+        else:
+            p.add_argument("--out", required=True, help="the PNG; CSVs land beside it")
+        p.set_defaults(func=func)
     return parser
 
 

@@ -78,6 +78,9 @@ def _check_consistency(cfg: dict, where: str) -> None:
             )
     if bench["source"] == "hub" and not all(isinstance(t, str) for t in bench["targets"]):
         raise ConfigError(f"{where}: benchmark.targets: give target names (e.g. 'Stephen King') for source hub")
+    judge = cfg["naturalness"]["judge"]
+    if judge["kind"] == "endpoint" and not (judge["url"] and judge["endpoint_model"]):
+        raise ConfigError(f"{where}: naturalness.judge: url and endpoint_model are required when kind is endpoint")
     if model["source"] == "hub" and not model.get("id"):
         raise ConfigError(f"{where}: model.id: required when model.source is hub")
     if model["source"] == "local":
@@ -111,3 +114,22 @@ def resolve_targets(cfg: dict) -> list[str]:
                 raise ConfigError(f"benchmark.targets: {spec!r} is not one of {', '.join(available[:12])}")
             ids.append(match[0])
     return ids
+
+
+def baseline_runs(cfg: dict) -> dict[str, tuple[str, float | None]]:
+    """Every baseline run the config asks for: run name -> (method, learning rate).
+
+    A method's own row uses its configured learning rate; the sweep adds points named
+    `{method}-lr{rate}` (e.g. `npo-lr3e-05`) for the trade-off figure. ICU trains nothing.
+    """
+    section = cfg["baselines"]
+    runs: dict[str, tuple[str, float | None]] = {}
+    for method in section["methods"]:
+        objective = method.split("-")[0]
+        rate = None if method == "icu" else section["learning_rate"][objective]
+        runs[method] = (method, rate)
+        if method in section["sweep"]["methods"] and rate is not None:
+            for scale in section["sweep"]["scales"]:
+                point = float(f"{rate * scale:.0e}")
+                runs[f"{method}-lr{point:.0e}"] = (method, point)
+    return runs

@@ -61,15 +61,16 @@ def encode_prompt(tokenizer, text: str) -> list[int]:
     return tokenizer(text, add_special_tokens=True).input_ids
 
 
-def stop_token_ids(tokenizer) -> list[int]:
-    """EOS, the template's end-of-turn token, and single-token newlines: RWKU's stop rules."""
+def stop_token_ids(tokenizer, newlines: bool = True) -> list[int]:
+    """EOS, the template's end-of-turn token, and single-token newlines: RWKU's stop rules
+    (`newlines=False` for multi-line replies)."""
     ids: list[int] = []
     candidates = [tokenizer.eos_token_id]
     vocab = tokenizer.get_vocab()
     for token in ("<|eot_id|>", "<|im_end|>", "<end_of_turn>", "<|end|>"):
         if token in vocab:
             candidates.append(vocab[token])
-    for text in ("\n", " \n"):
+    for text in ("\n", " \n") if newlines else ():
         encoded = tokenizer.encode(text, add_special_tokens=False)
         if len(encoded) == 1:
             candidates.append(encoded[0])

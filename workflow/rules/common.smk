@@ -16,11 +16,16 @@ shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executab
 LEARNS = config["benchmark"]["source"] == "generate"
 ALGORITHMS = config["rule"]["rebo"]["algorithms"]
 RULE_METHODS = ["rs"] + [f"rule-{a}" for a in ALGORITHMS]
-METHODS = (["base", "original"] if LEARNS else ["original"]) + RULE_METHODS
+BASELINE_RUNS = baseline_runs(config)  # run name -> (method, learning rate); sweep points included
+BASELINES = list(config["baselines"]["methods"])  # the table's baseline rows
+TRAINED_BASELINE_RUNS = [run for run, (method, _) in BASELINE_RUNS.items() if method != "icu"]
+TABLE_METHODS = (["base", "original"] if LEARNS else ["original"]) + RULE_METHODS + BASELINES
+METHODS = TABLE_METHODS + [run for run in BASELINE_RUNS if run not in BASELINES]
 DATA = f"{R}/data/{BENCH}"
 BASE_MODEL = f"{R}/models/{MODEL}/base"
 ORIGINAL_MODEL = f"{R}/{BENCH}/{MODEL}/original/model" if LEARNS else BASE_MODEL
 SUMMARY = f"{R}/summary.csv"
+REPORT = f"{R}/report"
 
 wildcard_constraints:
     target="|".join(TARGETS),
@@ -35,14 +40,24 @@ def sections(*names):
 
 
 def model_dir(method, target):
-    """Where a method's model lives: shared base / original, or per target for unlearned ones."""
-    shared = {"base": BASE_MODEL, "original": ORIGINAL_MODEL}
+    """Where a method's model lives: shared base / original (ICU prompts the original), or per
+    target for unlearned ones."""
+    shared = {"base": BASE_MODEL, "original": ORIGINAL_MODEL, "icu": ORIGINAL_MODEL}
     return shared.get(method, f"{R}/{BENCH}/{MODEL}/{method}/{target}/model")
 
 
-def synthesizer_dir():
-    choice = config["rule"]["synthesis"]["model"]
+def named_model(choice):
+    """`base` / `original` / a local HF directory, as the synthesizer and the judge are configured."""
     return {"base": BASE_MODEL, "original": ORIGINAL_MODEL}.get(choice, choice)
+
+
+def synthesizer_dir():
+    return named_model(config["rule"]["synthesis"]["model"])
+
+
+def judge_dir():
+    judge = config["naturalness"]["judge"]
+    return [named_model(judge["model"])] if judge["kind"] == "local" else []
 
 
 def cli(stage, distributed=False):

@@ -1,11 +1,13 @@
 """`results/summary.csv`: one tidy row per (benchmark, model, method, target).
 
-Rows come from the evaluation JSONs at results/<benchmark>/<model>/<method>/<target>/eval.json;
-later metrics add columns, never new files to join by hand.
+Rows come from the evaluation JSONs at results/<benchmark>/<model>/<method>/<target>/eval.json,
+joined with the files other stages leave beside them (`naturalness.json`) and RULE's token
+budget (`rule/<target>/budget.json`); later metrics add columns, never new files to join by hand.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,31 @@ from rulepipe.io import read_json, write_text
 
 KEY_COLUMNS = ["benchmark", "model", "method", "target"]
 SCORE_COLUMNS = ["forget_fb", "forget_qa", "forget_aa", "forget_all", "neighbor_fb", "neighbor_qa", "neighbor_all"]
+TOKEN_COLUMNS = ["d_f_percent", "d_r_percent"]
+NATURALNESS_COLUMNS = ["nat_read", "nat_help", "nat_truth", "nat_all"]
+PROXY_COLUMNS = ["refusal_rate", "named_rate", "repetition_rate", "distinct_2", "fluency_entropy"]
+INFO_COLUMNS = ["judge", "judge_parse_rate"]
+COLUMNS = KEY_COLUMNS + SCORE_COLUMNS + TOKEN_COLUMNS + NATURALNESS_COLUMNS + PROXY_COLUMNS + INFO_COLUMNS
+SWEEP_SUFFIX = re.compile(r"-lr[0-9.e+-]+$")
+
+
+def method_of(run: str) -> str:
+    """The method a run belongs to: `npo-lr3e-05` (a sweep point) -> `npo`."""
+    return SWEEP_SUFFIX.sub("", run)
+
+
+def token_shares(run: str, method_root: Path, target: str) -> tuple[float, float]:
+    """The paper's "# Tokens" columns (percent of the forget corpus) for one row."""
+    method = method_of(run)
+    if method in ("base", "original", "icu"):
+        return 0.0, 0.0
+    if method == "rs" or method.startswith("rule-"):
+        budget = method_root / "rule" / target / "budget.json"
+        if not budget.exists():
+            return float("nan"), float("nan")
+        tokens = read_json(budget)["tokens"]
+        return tokens["d_f_percent"], tokens["d_r_percent"]
+    return 100.0, 100.0 if method.endswith(("-gdr", "-klr")) else 0.0
 
 
 def summary_row(path: str | Path) -> dict:
@@ -25,6 +52,11 @@ def summary_row(path: str | Path) -> dict:
         for key in ("fb", "qa", "aa", "all"):
             if key in record[side]:
                 row[f"{side}_{key}"] = record[side][key]
+    row["d_f_percent"], row["d_r_percent"] = token_shares(method, path.parents[2], target)
+    naturalness = path.with_name("naturalness.json")
+    if naturalness.exists():
+        found = read_json(naturalness)
+        row |= {key: found[key] for key in NATURALNESS_COLUMNS + PROXY_COLUMNS + INFO_COLUMNS if key in found}
     return row
 
 
@@ -33,7 +65,7 @@ def write_summary(evals: list[str], out: str | Path, scan_root: str | None = Non
     if scan_root:
         paths |= {str(p) for p in Path(scan_root).glob("*/*/*/*/eval.json")}
     rows = [summary_row(p) for p in sorted(paths)]
-    frame = pd.DataFrame(rows, columns=KEY_COLUMNS + SCORE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(KEY_COLUMNS).reset_index(drop=True)
     write_text(out, frame.to_csv(index=False, float_format="%.4f"))
     print(f"[summarize] {len(frame)} rows -> {out}", flush=True)

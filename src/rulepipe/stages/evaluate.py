@@ -17,7 +17,9 @@ def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, meth
         f"{len(target.forget_probes)} forget + {len(target.neighbor_probes)} neighbor probes",
         flush=True,
     )
-    record = evaluate_target(generator, target, max_new_tokens=ev["max_new_tokens"])
+    # ICU (in-context unlearning) is the original model asked with RWKU's unlearning instruction.
+    unlearn_target = target.name if method == "icu" else None
+    record = evaluate_target(generator, target, unlearn_target, max_new_tokens=ev["max_new_tokens"])
     generator.close()
     record["method"] = method
     record["model_dir"] = model_dir

@@ -33,15 +33,41 @@ def tokenize_examples(tokenizer, examples: list[ChatExample], max_length: int) -
     return rows
 
 
+def tokenize_texts(tokenizer, texts: list[str], max_length: int) -> list[dict[str, list[int]]]:
+    """Plain documents (a forget or retain corpus), loss on every token, split into windows."""
+    rows = []
+    for text in texts:
+        ids = tokenizer(text, add_special_tokens=True).input_ids
+        for start in range(0, len(ids), max_length):
+            window = ids[start : start + max_length]
+            if len(window) > 1:
+                rows.append({"input_ids": window, "labels": list(window)})
+    return rows
+
+
+def with_group(rows: list[dict], group: str, others: list[dict]) -> list[dict]:
+    """Attach a second sequence to each row (`retain_`, `rejected_`), cycling `others`."""
+    return [
+        row | {f"{group}_{key}": value for key, value in others[i % len(others)].items()} for i, row in enumerate(rows)
+    ]
+
+
 def collate(rows: list[dict[str, list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad a batch to its longest row."""
-    width = max(len(r["input_ids"]) for r in rows)
-    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-    attention = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        n = len(row["input_ids"])
-        input_ids[i, :n] = torch.tensor(row["input_ids"])
-        labels[i, :n] = torch.tensor(row["labels"])
-        attention[i, :n] = 1
-    return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
+    """Right-pad a batch to its longest row; each group of keys (`input_ids`, `retain_input_ids`,
+    ...) is padded on its own and gets its own attention mask."""
+    batch = {}
+    for key in rows[0]:
+        if not key.endswith("input_ids"):
+            continue
+        group = key[: -len("input_ids")]
+        width = max(len(r[key]) for r in rows)
+        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+        attention = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            n = len(row[key])
+            input_ids[i, :n] = torch.tensor(row[key])
+            labels[i, :n] = torch.tensor(row[f"{group}labels"])
+            attention[i, :n] = 1
+        batch |= {f"{group}input_ids": input_ids, f"{group}labels": labels, f"{group}attention_mask": attention}
+    return batch

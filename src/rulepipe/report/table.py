@@ -1,0 +1,123 @@
+"""The paper's main table (PAPER.md section 3) from `summary.csv`: one row per method averaged
+over targets, x100, as CSV, Markdown and LaTeX, plus the per-target breakdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from rulepipe.io import write_text
+from rulepipe.report.summary import NATURALNESS_COLUMNS, PROXY_COLUMNS, SCORE_COLUMNS, TOKEN_COLUMNS
+
+DISPLAY = {
+    "base": "Base (never learned)",
+    "original": "Original",
+    "ga": "GA",
+    "ga-gdr": "GA+GDR",
+    "ga-klr": "GA+KLR",
+    "npo": "NPO",
+    "npo-gdr": "NPO+GDR",
+    "npo-klr": "NPO+KLR",
+    "simnpo": "SimNPO",
+    "simnpo-gdr": "SimNPO+GDR",
+    "simnpo-klr": "SimNPO+KLR",
+    "rt": "RT",
+    "dpo": "DPO",
+    "icu": "ICU",
+    "rs": "RS only",
+    "rule-ppo": "ReBO (PPO)",
+    "rule-grpo": "ReBO (GRPO)",
+    "rule-rpp": "ReBO (REINFORCE++)",
+}
+ORDER = list(DISPLAY)
+# (summary column, header) in the paper's order; scores are shown x100 with one decimal.
+SCORES = [
+    ("forget_fb", "Forget FB"),
+    ("forget_qa", "QA"),
+    ("forget_aa", "AA"),
+    ("forget_all", "All (lower better)"),
+    ("nat_read", "Nat. Read"),
+    ("nat_help", "Help"),
+    ("nat_truth", "Truth"),
+    ("nat_all", "All"),
+    ("neighbor_fb", "Retain FB"),
+    ("neighbor_qa", "QA"),
+    ("neighbor_all", "All"),
+]
+HEADER = ["Method", "D_f / D_r tokens"] + [title for _, title in SCORES]
+
+
+def method_means(summary: pd.DataFrame, methods: list[str] | None = None) -> pd.DataFrame:
+    """Mean over targets per method (the table's rows), in the paper's row order."""
+    numeric = SCORE_COLUMNS + TOKEN_COLUMNS + NATURALNESS_COLUMNS + PROXY_COLUMNS
+    present = [c for c in numeric if c in summary]
+    frame = summary if methods is None else summary[summary["method"].isin(methods)]
+    means = frame.groupby("method")[present].mean()
+    means["targets"] = frame.groupby("method")["target"].nunique()
+    rank = {m: i for i, m in enumerate(methods or ORDER)}
+    return means.loc[sorted(means.index, key=lambda m: (rank.get(m, len(rank)), m))]
+
+
+def _share(value: float) -> str:
+    if pd.isna(value):
+        return "n/a"
+    return "0" if value == 0 else f"{value:g}%"
+
+
+def _score(value: float) -> str:
+    return "-" if pd.isna(value) else f"{100 * value:.1f}"
+
+
+def display_rows(means: pd.DataFrame) -> list[list[str]]:
+    rows = []
+    for method, row in means.iterrows():
+        cells = [DISPLAY.get(method, method), f"{_share(row.get('d_f_percent'))} / {_share(row.get('d_r_percent'))}"]
+        cells += [_score(row.get(column, float("nan"))) for column, _ in SCORES]
+        rows.append(cells)
+    return rows
+
+
+def to_markdown(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(rows: list[list[str]]) -> str:
+    def escape(text: str) -> str:
+        return text.replace("%", r"\%").replace("_", r"\_")
+
+    spec = "l" + "c" * (len(HEADER) - 1)
+    lines = [
+        rf"\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        r" & & \multicolumn{4}{c}{Forget $\downarrow$} & \multicolumn{4}{c}{Naturalness $\uparrow$}"
+        r" & \multicolumn{3}{c}{Retain $\uparrow$} \\",
+        r"Method & $D_f$ / $D_r$ tokens & FB & QA & AA & All & Read & Help & Truth & All & FB & QA & All \\",
+        r"\midrule",
+    ]
+    lines += [" & ".join(escape(c) for c in cells) + r" \\" for cells in rows]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(means: pd.DataFrame) -> str:
+    frame = means.copy()
+    frame.insert(0, "display", [DISPLAY.get(m, m) for m in frame.index])
+    return frame.to_csv(float_format="%.4f")
+
+
+def write_table(summary_path: str | Path, out_dir: str | Path, methods: list[str], benchmark: str, model: str) -> None:
+    """table.{csv,md,tex} for this benchmark and model's table methods; table_by_target.csv
+    with every row (sweep points included)."""
+    summary = pd.read_csv(summary_path)
+    summary = summary[(summary["benchmark"] == benchmark) & (summary["model"] == model)]
+    out = Path(out_dir)
+    means = method_means(summary, methods)
+    rows = display_rows(means)
+    write_text(out / "table.csv", to_csv(means))
+    write_text(out / "table.md", to_markdown(rows))
+    write_text(out / "table.tex", to_latex(rows))
+    write_text(out / "table_by_target.csv", summary.to_csv(index=False, float_format="%.4f"))
+    print(to_markdown(rows), flush=True)

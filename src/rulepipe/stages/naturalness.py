@@ -1,0 +1,44 @@
+"""The naturalness stage: every method's responses to one target's forget probes, scored by the
+proxies and by one judge (loaded once for all methods) -> `naturalness.json` beside each
+method's `eval.json`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rulepipe.evaluation.naturalness import EndpointJudge, LocalJudge, aggregate, judge_prompts, proxies
+from rulepipe.io import read_json, write_json
+
+
+def make_judge(cfg: dict, judge_dir: str | None, generation: dict, seed: int):
+    if cfg["kind"] == "endpoint":
+        return EndpointJudge(cfg["url"], cfg["endpoint_model"], cfg["api_key_env"], cfg["max_new_tokens"])
+    if cfg["kind"] == "local":
+        return LocalJudge(judge_dir, generation, seed, cfg["max_new_tokens"])
+    return None
+
+
+def naturalness(evals: list[str], outs: list[str], params: dict, judge_dir: str | None = None, seed: int = 0) -> None:
+    records = [read_json(path) for path in evals]
+    forget_items = [[item for item in r["items"] if item["side"] == "forget"] for r in records]
+    judge = make_judge(params["naturalness"]["judge"], judge_dir, params["generation"], seed)
+    replies: list[list[str]] = [[] for _ in records]
+    if judge is not None:
+        asked = [judge_prompts(items) for items in forget_items]
+        flat = judge([prompt for prompts in asked for prompt in prompts])
+        judge.close()
+        start = 0
+        for i, prompts in enumerate(asked):
+            replies[i] = flat[start : start + len(prompts)]
+            start += len(prompts)
+    for record, items, reply, out in zip(records, forget_items, replies, outs, strict=True):
+        result = {"method": record["method"], "target": record["target"], "responses": len(items)}
+        result |= proxies([item["prediction"] for item in items], [record["name"]])
+        if judge is not None:
+            result |= aggregate(items, reply, judge.name)
+            result["judge_replies"] = reply
+        write_json(out, result)
+        shown = {k: round(v, 3) for k, v in result.items() if isinstance(v, float)}
+        print(f"[naturalness] {record['method']} on {record['target']}: {shown}", flush=True)
+    if outs:
+        print(f"[naturalness] wrote {len(outs)} files, e.g. {Path(outs[0])}", flush=True)

@@ -1,0 +1,116 @@
+"""The unlearn stage: one gradient-based baseline (GA, NPO, SimNPO, with GDR / KLR; RT; DPO)
+trained from the original model with the same DeepSpeed trainer as every other stage.
+
+Data, as RWKU builds it: GA / NPO / SimNPO on 100% of the target's forget corpus; RT on
+refusals (naming the target) to every question of the forget-question pool; DPO with those
+refusals preferred over the original model's own greedy answers; GDR / KLR add the retain corpus.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from rulepipe.config import baseline_runs
+from rulepipe.data.target import Target
+from rulepipe.io import DataError, read_json, write_json
+from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
+from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts, with_group
+from rulepipe.training.engine import TrainConfig, train
+from rulepipe.training.methods import CORPUS_OBJECTIVES, MethodSpec, make_loss, parse_method
+
+
+def original_answers(model_dir: str, target_path: str, out_path: str, params: dict, seed: int = 0) -> None:
+    """The original model's greedy answers to the forget-question pool: what DPO disprefers.
+    A stage of its own so that a multi-process training launch never starts a generator."""
+    from rulepipe.generation import SamplingConfig, from_config
+
+    target = Target.load(target_path)
+    generator = from_config(model_dir, params["generation"], seed)
+    tok = generator.tokenizer
+    prompts = [encode_prompt(tok, render(tok, *rl_turn(q, "qa"))) for q in target.forget_questions]
+    sampling = SamplingConfig(max_tokens=params["baselines"]["answer_max_new_tokens"])
+    outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
+    generator.close()
+    answers = [completions[0].text.strip() or "NOANSWER" for completions in outputs]
+    write_json(out_path, [{"question": q, "answer": a} for q, a in zip(target.forget_questions, answers)])
+    print(f"[original-answers] {len(answers)} answers for {target.target_id} -> {out_path}", flush=True)
+
+
+def refusal_examples(target: Target, answers: list[str] | None = None) -> list[ChatExample]:
+    examples = []
+    for i, question in enumerate(target.forget_questions):
+        user, prefix = rl_turn(question, "qa")
+        response = answers[i] if answers else REFUSAL_TEMPLATES[i % len(REFUSAL_TEMPLATES)].format(name=target.name)
+        examples.append(ChatExample(user, " " + response, prefix))
+    return examples
+
+
+def training_rows(spec: MethodSpec, target: Target, tokenizer, max_length: int, answers_path: str | None):
+    if spec.objective in CORPUS_OBJECTIVES:
+        if not target.forget_corpus:
+            raise DataError(f"{target.target_id}: target.json has an empty forget_corpus; {spec.name} needs it")
+        rows = tokenize_texts(tokenizer, target.forget_corpus, max_length)
+    else:
+        if not target.forget_questions:
+            raise DataError(f"{target.target_id}: target.json has no forget_questions; {spec.name} needs them")
+        rows = tokenize_examples(tokenizer, refusal_examples(target), max_length)
+        if spec.objective == "dpo":
+            if not answers_path:
+                raise DataError(f"{spec.name}: needs the original model's answers (--answers)")
+            by_question = {row["question"]: row["answer"] for row in read_json(answers_path)}
+            missing = [q for q in target.forget_questions if q not in by_question]
+            if missing:
+                raise DataError(f"{answers_path}: no answer for {len(missing)} forget questions, e.g. {missing[0]!r}")
+            answers = [by_question[q] for q in target.forget_questions]
+            rejected = tokenize_examples(tokenizer, refusal_examples(target, answers), max_length)
+            rows = with_group(rows, "rejected", rejected)
+    if spec.regularizer:
+        if not target.retain_corpus:
+            raise DataError(f"{target.target_id}: target.json has an empty retain_corpus; {spec.name} needs it")
+        rows = with_group(rows, "retain", tokenize_texts(tokenizer, target.retain_corpus, max_length))
+    return rows
+
+
+def load_reference(model_dir: str) -> torch.nn.Module:
+    from transformers import AutoModelForCausalLM
+
+    dtype = torch.float32 if not torch.cuda.is_available() else torch.bfloat16
+    reference = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    if torch.cuda.is_available():
+        reference = reference.cuda()
+    return reference.eval().requires_grad_(False)
+
+
+def unlearn(
+    model_dir: str, target_path: str, out_dir: str, run: str, params: dict, answers: str | None = None, seed: int = 0
+) -> dict:
+    from transformers import AutoTokenizer
+
+    cfg = params["baselines"]
+    runs = baseline_runs(params)
+    if run not in runs:
+        raise DataError(f"baseline run {run!r} is not configured; configured: {', '.join(runs)}")
+    method, learning_rate = runs[run]
+    spec = parse_method(method)
+    target = Target.load(target_path)
+    train_cfg = TrainConfig(
+        epochs=cfg["epochs"],
+        learning_rate=learning_rate,
+        micro_batch_size=cfg["micro_batch_size"],
+        max_length=cfg["max_length"],
+        warmup_ratio=cfg["warmup_ratio"],
+        scheduler=cfg["scheduler"],
+        checkpoint_every=cfg["checkpoint_every"],
+        zero_stage=params["training"]["zero_stage"],
+        seed=seed,
+        log_every=1,
+    )
+    rows = training_rows(spec, target, AutoTokenizer.from_pretrained(model_dir), train_cfg.max_length, answers)
+    reference = load_reference(model_dir) if spec.needs_reference else None
+    print(
+        f"[unlearn] {run}: {spec.objective}"
+        f"{' + ' + spec.regularizer if spec.regularizer else ''} on {target.target_id}, {len(rows)} rows, "
+        f"lr {learning_rate:g}, {cfg['epochs']} epochs",
+        flush=True,
+    )
+    return train(model_dir, rows, out_dir, train_cfg, loss_fn=make_loss(spec, cfg, reference))

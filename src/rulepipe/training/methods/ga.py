@@ -1,0 +1,7 @@
+"""Gradient ascent: raise the forget corpus's NLL."""
+
+from rulepipe.training.methods.common import nll
+
+
+def loss(model, batch, reference, hparams):
+    return -nll(model, batch)

@@ -72,12 +72,11 @@ def training_rows(spec: MethodSpec, target: Target, tokenizer, max_length: int, 
 
 
 def load_reference(model_dir: str) -> torch.nn.Module:
+    """The frozen original model, on CPU until the loss first meets a batch (then on its device)."""
     from transformers import AutoModelForCausalLM
 
     dtype = torch.float32 if not torch.cuda.is_available() else torch.bfloat16
     reference = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
-    if torch.cuda.is_available():
-        reference = reference.cuda()
     return reference.eval().requires_grad_(False)
 
 

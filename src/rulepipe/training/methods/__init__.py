@@ -51,6 +51,9 @@ def make_loss(spec: MethodSpec, hparams: dict, reference: torch.nn.Module | None
     weight = hparams.get("retain_weight", 1.0)
 
     def loss(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        device = batch["input_ids"].device
+        if reference is not None and next(reference.parameters()).device != device:
+            reference.to(device)  # each rank's own device, known once the engine is up
         value = objective.loss(model, batch, reference, hparams)
         if regularizer is not None:
             value = value + weight * regularizer(model, batch, reference)

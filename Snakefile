@@ -13,6 +13,7 @@ configfile: "config.yaml"
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from rulepipe.config import ConfigError, baseline_runs, resolve_targets, validate_config  # noqa: E402
+from rulepipe.data.prepare import learns  # noqa: E402
 
 try:
     _settings = workflow.config_settings
@@ -34,6 +35,7 @@ include: "workflow/rules/rule.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/muse.smk"
 
 
 rule all:
@@ -42,4 +44,5 @@ rule all:
         rules.table.output,
         rules.tradeoff.output,
         expand(f"{R}/{BENCH}/{MODEL}/rule/{{target}}/rebo_curves.png", target=TARGETS),
+        rules.muse_table.output if config["benchmark"]["kind"] == "muse" else [],
     default_target: True

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import REPO
 
 
-def snakemake(results, *args):
+def snakemake(results, *args, presets=("smoke",)):
     command = [
         sys.executable,
         "-m",
@@ -18,7 +18,7 @@ def snakemake(results, *args):
         "--cores",
         "2",
         "--configfile",
-        "workflow/presets/smoke.yaml",
+        *[f"workflow/presets/{name}.yaml" for name in presets],
         "--config",
         f"results={results}",
         *args,
@@ -77,6 +77,10 @@ def test_dag_writes_every_artifact(smoke_run):
     judged = summary[summary["method"] != "ga-lr3e-03"]
     assert judged[["refusal_rate", "named_rate", "repetition_rate", "fluency_entropy"]].notna().all().all()
     assert judged["judge"].str.startswith("local:").all()
+    utility_mia = ["mmlu", "bbh", "truthfulqa_mc1", "truthfulqa_mc2", "triviaqa_em", "triviaqa_f1", "fluency"]
+    utility_mia += ["mia_forget_loss", "mia_retain_loss", "mia_auc"]
+    assert judged[utility_mia].notna().all().all()
+    assert (judged["mia_forget_loss"] > 0).all() and judged["mia_auc"].between(0, 1).all()
     tokens = summary.set_index("method")
     assert tokens.loc["npo-gdr", "d_r_percent"] == 100 and tokens.loc["ga", "d_r_percent"] == 0
     assert tokens.loc["rule-grpo", "d_f_percent"] == budget["tokens"]["d_f_percent"]
@@ -84,6 +88,7 @@ def test_dag_writes_every_artifact(smoke_run):
     assert list(table.index) == table_methods
     assert (r / "report" / "table.md").read_text().startswith("| Method | D_f / D_r tokens | Forget FB |")
     assert (r / "report" / "table.tex").read_text().startswith(r"\begin{tabular}")
+    assert (r / "report" / "utility.md").read_text().startswith("| Method | MMLU | BBH |")
     assert (r / "report" / "tradeoff.png").stat().st_size > 10_000
     areas = pd.read_csv(r / "report" / "tradeoff_area.csv", index_col=0)
     assert {"GA", "NPO", "SimNPO", "RT", "DPO", "ICU", "RULE"} == set(areas.index)
@@ -107,3 +112,22 @@ def test_html_report_bundles_the_figures(smoke_run, tmp_path):
     built = snakemake(smoke_run, "--report", str(page))
     assert built.returncode == 0, built.stderr[-3000:]
     assert page.stat().st_size > 100_000
+
+
+def test_muse_books_runs_through_the_same_dag(tmp_path):
+    results = tmp_path / "results"
+    run = snakemake(results, presets=("smoke", "smoke-muse"))
+    assert run.returncode == 0, run.stderr[-4000:]
+    runs = results / "muse-smoke" / "tiny-random"
+    methods = ["base", "original", "rs", "rule-grpo", "rule-rpp", "ga-gdr", "icu"]
+    for method in methods:
+        record = json.loads((runs / method / "books" / "muse.json").read_text())
+        assert {"verbmem_f", "knowmem_f", "knowmem_r", "privleak", "privleak_auc"} <= set(record)
+    rl_rows = json.loads((runs / "rule" / "books" / "rl_data.json").read_text())
+    assert any(row["prompt"].startswith("Continue this passage") for row in rl_rows)
+    assert {row["solution"][0] for row in rl_rows} == {"<reject>", "<normal>"}
+    table = pd.read_csv(results / "report" / "muse.csv", index_col=0)
+    assert list(table.index) == methods
+    assert (results / "report" / "muse.md").read_text().startswith("| Method | VerbMem on D_f")
+    summary = pd.read_csv(results / "summary.csv")
+    assert set(summary["method"]) == set(methods) and summary["mia_auc"].notna().all()

@@ -44,6 +44,44 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     evaluate(args.model_dir, args.target, args.out, _params(args.params), method=args.method, seed=args.seed)
 
 
+def cmd_utility(args: argparse.Namespace) -> None:
+    from rulepipe.stages.utility import utility
+
+    utility(
+        args.model_dir,
+        args.target,
+        args.out,
+        _params(args.params),
+        method=args.method,
+        seed=args.seed,
+        sets_path=args.sets,
+    )
+
+
+def cmd_muse_eval(args: argparse.Namespace) -> None:
+    from rulepipe.stages.muse_eval import muse_eval
+
+    muse_eval(args.model_dir, args.target, args.out, _params(args.params), method=args.method, seed=args.seed)
+
+
+def cmd_muse_table(args: argparse.Namespace) -> None:
+    from rulepipe.report.muse import write_muse_table
+
+    write_muse_table(args.records, args.methods, args.out_dir)
+
+
+def cmd_prepare_utility(args: argparse.Namespace) -> None:
+    from rulepipe.stages.utility import prepare_utility
+
+    prepare_utility(args.path, args.out)
+
+
+def cmd_mia(args: argparse.Namespace) -> None:
+    from rulepipe.stages.mia import mia
+
+    mia(args.model_dir, args.target, args.out, _params(args.params), method=args.method)
+
+
 def cmd_unlearn(args: argparse.Namespace) -> None:
     from rulepipe.stages.unlearn import unlearn
 
@@ -132,14 +170,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_learn)
 
-    p = sub.add_parser("evaluate", help="RWKU forget / neighbor probes for one target")
-    p.add_argument("--model-dir", required=True)
-    p.add_argument("--target", required=True, help="target.json")
+    for name, func, text in (
+        ("evaluate", cmd_evaluate, "RWKU forget / neighbor probes for one target"),
+        ("utility", cmd_utility, "RWKU utility sets (MMLU, BBH, TruthfulQA, TriviaQA, fluency) for one target"),
+        ("mia", cmd_mia, "membership inference on one target's forget / retain texts"),
+        ("muse-eval", cmd_muse_eval, "MUSE's VerbMem / KnowMem / PrivLeak for one model (kind muse)"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--model-dir", required=True)
+        p.add_argument("--target", required=True, help="target.json")
+        p.add_argument("--out", required=True)
+        p.add_argument("--method", required=True)
+        p.add_argument("--params", required=True, help="the config sections the stage reads, as JSON")
+        p.add_argument("--seed", type=int, default=0)
+        if name == "utility":
+            p.add_argument("--sets", default=None, help="prepared utility sets (else the target's own)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("muse-table", help="muse.json of each method -> results/report/muse.{csv,md}")
+    p.add_argument("--records", nargs="+", required=True)
+    p.add_argument("--methods", nargs="+", required=True, help="the method of each record, same order")
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_muse_table)
+
+    p = sub.add_parser("prepare-utility", help="a directory of RWKU utility files -> one checked JSON")
+    p.add_argument("--path", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--method", required=True)
-    p.add_argument("--params", required=True, help="{generation: ..., evaluation: ...} as JSON")
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=cmd_evaluate)
+    p.set_defaults(func=cmd_prepare_utility)
 
     p = sub.add_parser("unlearn", help="one gradient-based baseline run (GA / NPO / SimNPO +GDR/KLR, RT, DPO)")
     p.add_argument("--model-dir", required=True, help="the original model")

@@ -71,12 +71,19 @@ def _check_consistency(cfg: dict, where: str) -> None:
     if bench["source"] == "local":
         if not bench.get("path"):
             raise ConfigError(f"{where}: benchmark.path: required when benchmark.source is local")
-        if not (Path(bench["path"]) / "Target").is_dir():
+        if bench["kind"] == "muse":
+            if not (Path(bench["path"]) / "knowmem").is_dir():
+                raise ConfigError(
+                    f"{where}: benchmark.path: {bench['path']!r} has no knowmem/ directory (expected a MUSE corpus)"
+                )
+        elif not (Path(bench["path"]) / "Target").is_dir():
             raise ConfigError(
                 f"{where}: benchmark.path: {bench['path']!r} has no Target/ directory "
                 "(expected RWKU's per-target layout)"
             )
-    if bench["source"] == "hub" and not all(isinstance(t, str) for t in bench["targets"]):
+    if bench["kind"] == "muse" and bench["source"] == "generate":
+        raise ConfigError(f"{where}: benchmark.source: MUSE is read from local files or the hub, not generated")
+    if bench["kind"] == "rwku" and bench["source"] == "hub" and not all(isinstance(t, str) for t in bench["targets"]):
         raise ConfigError(f"{where}: benchmark.targets: give target names (e.g. 'Stephen King') for source hub")
     judge = cfg["naturalness"]["judge"]
     if judge["kind"] == "endpoint" and not (judge["url"] and judge["endpoint_model"]):
@@ -95,13 +102,17 @@ def resolve_targets(cfg: dict) -> list[str]:
     from rulepipe.data import fictional, rwku
 
     bench = cfg["benchmark"]
-    if bench["source"] == "generate":
+    if bench["kind"] == "muse":  # one forget set per corpus: the corpus is the target
+        available = [bench["muse"]["corpus"]]
+    elif bench["source"] == "generate":
         fic = bench["fictional"]
         available = fictional.target_ids(fic["num_people"], fic["seed"])
     elif bench["source"] == "local":
         available = rwku.list_targets(bench["path"])
     else:
         return [rwku.target_id(i, name) for i, name in enumerate(bench["targets"], 1)]
+    if bench["kind"] == "muse" and len(bench["targets"]) != 1:
+        raise ConfigError(f"benchmark.targets: a MUSE corpus is one target; give [{available[0]!r}]")
     ids = []
     for spec in bench["targets"]:
         if isinstance(spec, int):

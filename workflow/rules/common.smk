@@ -1,7 +1,7 @@
 # Paths and helpers shared by every rule. Results layout:
 #   {results}/data/{benchmark}/{target}/target.json        prepared benchmark
 #   {results}/models/{model}/base/                          prepared base model
-#   {results}/{benchmark}/{model}/original/model/           learned model (fictional only)
+#   {results}/{benchmark}/{model}/original/model/           learned model (where benchmark.learn)
 #   {results}/{benchmark}/{model}/{method}/{target}/eval.json
 #   {results}/summary.csv, {results}/logs/..., {results}/benchmarks/... (rule timings)
 import json
@@ -13,7 +13,8 @@ MODEL = config["model"]["name"]
 # Rules run the interpreter that runs Snakemake (the project's venv) without naming its path,
 # so moving or re-creating the venv does not change any rule's parameters.
 shell.prefix(f"set -euo pipefail; export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH; ")
-LEARNS = config["benchmark"]["source"] == "generate"
+FICTIONAL = config["benchmark"]["source"] == "generate"
+LEARNS = learns(config["benchmark"])  # the original model is learned first (fictional world, MUSE stand-in)
 ALGORITHMS = config["rule"]["rebo"]["algorithms"]
 RULE_METHODS = ["rs"] + [f"rule-{a}" for a in ALGORITHMS]
 BASELINE_RUNS = baseline_runs(config)  # run name -> (method, learning rate); sweep points included
@@ -24,6 +25,7 @@ METHODS = TABLE_METHODS + [run for run in BASELINE_RUNS if run not in BASELINES]
 DATA = f"{R}/data/{BENCH}"
 BASE_MODEL = f"{R}/models/{MODEL}/base"
 ORIGINAL_MODEL = f"{R}/{BENCH}/{MODEL}/original/model" if LEARNS else BASE_MODEL
+UTILITY_SETS = f"{DATA}/utility_sets.json" if config["utility"]["path"] else None
 SUMMARY = f"{R}/summary.csv"
 REPORT = f"{R}/report"
 

@@ -17,3 +17,47 @@ rule evaluate:
     shell:
         "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
         "--method {wildcards.method} --params {params.eval:q} --seed {params.seed} 2>&1 | tee {log}"
+
+
+
+rule utility:
+    """RWKU's utility sets (MMLU, BBH, TruthfulQA, TriviaQA, fluency) for one model and target."""
+    input:
+        model=lambda wildcards: model_dir(wildcards.method, wildcards.target),
+        target=f"{DATA}/{{target}}/target.json",
+        sets=[UTILITY_SETS] if UTILITY_SETS else [],
+    output:
+        f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.json",
+    params:
+        cli=cli("utility"),
+        utility=sections("generation", "utility"),
+        sets=lambda wildcards, input: f"--sets {input.sets[0]}" if input.sets else "",
+        seed=config["seed"],
+    log:
+        f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.log",
+    benchmark:
+        f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.tsv"
+    threads: workflow.cores
+    shell:
+        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} {params.sets} "
+        "--method {wildcards.method} --params {params.utility:q} --seed {params.seed} 2>&1 | tee {log}"
+
+
+rule mia:
+    """Membership inference (LOSS, zlib, Min-K%, Min-K%++; AUC forget vs retain) for one model and target."""
+    input:
+        model=lambda wildcards: model_dir(wildcards.method, wildcards.target),
+        target=f"{DATA}/{{target}}/target.json",
+    output:
+        f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.json",
+    params:
+        cli=cli("mia"),
+        mia=sections("mia"),
+    log:
+        f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.log",
+    benchmark:
+        f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.tsv"
+    threads: workflow.cores
+    shell:
+        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
+        "--method {wildcards.method} --params {params.mia:q} 2>&1 | tee {log}"

@@ -1,5 +1,5 @@
 rule learn:
-    """Fictional world only: fine-tune the base model on every person and neighbor (-> original)."""
+    """Where the benchmark is learned first (fictional world, MUSE stand-in): base -> original."""
     input:
         model=BASE_MODEL,
         data=f"{DATA}/learn.json",

@@ -24,8 +24,11 @@ rule summarize:
     """Every evaluated row (this run's and earlier runs' under results/) -> results/summary.csv."""
     input:
         evals=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json", method=METHODS, target=TARGETS),
-        naturalness=expand(
-            f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/naturalness.json", method=TABLE_METHODS, target=TARGETS
+        per_method=expand(
+            f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/{{kind}}.json",
+            method=TABLE_METHODS,
+            target=TARGETS,
+            kind=["naturalness", "utility", "mia"],
         ),
     output:
         SUMMARY,
@@ -47,6 +50,7 @@ rule table:
         md=f"{REPORT}/table.md",
         tex=f"{REPORT}/table.tex",
         by_target=f"{REPORT}/table_by_target.csv",
+        utility=f"{REPORT}/utility.md",
     params:
         cli=cli("table"),
         methods=TABLE_METHODS,

@@ -8,7 +8,7 @@ rule rule_data:
     input:
         target=f"{DATA}/{{target}}/target.json",
         synthesizer=synthesizer_dir(),
-        world=[f"{DATA}/raw/world.json"] if LEARNS else [],
+        world=[f"{DATA}/raw/world.json"] if FICTIONAL else [],
     output:
         rl_data=f"{RULE_DIR}/rule/{{target}}/rl_data.json",
         boundary=f"{RULE_DIR}/rule/{{target}}/boundary.json",

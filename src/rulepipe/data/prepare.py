@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rulepipe.data import fictional, rwku
+from rulepipe.data import fictional, muse, rwku
 from rulepipe.data.target import Target
 from rulepipe.io import read_json, write_json
 from rulepipe.prompts import probe_turn
@@ -22,12 +22,25 @@ def learn_examples(targets: list[Target], corpus: list[dict]) -> list[dict]:
     return examples + corpus
 
 
+def learns(bench: dict) -> bool:
+    """Whether the original model is learned first: `benchmark.learn`, else only for the
+    fictional world (whose facts no model knows)."""
+    return bench["source"] == "generate" if bench.get("learn") is None else bool(bench["learn"])
+
+
 def prepare_benchmark(bench: dict, target_ids: list[str], out_dir: str | Path) -> list[Path]:
     """Write `<out_dir>/<target_id>/target.json` for each id; for the fictional world also the
-    generated source files (`raw/`) and `learn.json`."""
+    generated source files (`raw/`); `learn.json` where the original model is learned first."""
     out = Path(out_dir)
     written = []
-    if bench["source"] == "generate":
+    if bench["kind"] == "muse":
+        spec = bench["muse"]
+        sets = muse.load_local(bench["path"]) if bench["source"] == "local" else muse.load_hub(bench["hub_repo"])
+        origin = bench["path"] if bench["source"] == "local" else f"hub:{bench['hub_repo']}"
+        targets = [muse.build_target(sets, spec["corpus"], spec["target_name"], spec["limits"], origin)]
+        if learns(bench):
+            write_json(out / "learn.json", muse.learn_examples(targets[0], spec["learn_chars"]))
+    elif bench["source"] == "generate":
         fic = bench["fictional"]
         raw = out / "raw"
         all_ids = fictional.write_world(raw, fic["num_people"], fic["seed"], fic["aa_per_type"])

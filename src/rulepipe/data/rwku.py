@@ -24,6 +24,13 @@ UTILITY_FILES = {
     "triviaqa": "triviaqa.json",
     "fluency": "fluency.json",
 }
+UTILITY_FIELDS = {
+    "mmlu": ("task", "question", "choices", "answer", "examples"),
+    "bbh": ("question", "answer", "cot"),
+    "truthfulqa": ("question", "mc1_targets", "mc2_targets"),
+    "triviaqa": ("question", "answers"),
+    "fluency": ("instruction",),
+}
 HUB_CONFIGS = {  # file name in the per-target layout -> hub config name (split "test")
     "intro.json": "forget_target",
     "forget_level1.json": "forget_level1",
@@ -124,6 +131,31 @@ def load_hub_target(repo: str, tid: str, name: str) -> Target:
     return _build_target(tid, rows, Path(f"hub:{repo}"), name=name)
 
 
+def _utility_sets(rows, origin: Path) -> dict[str, list[dict[str, Any]]]:
+    """The five utility sets, each item checked for the fields its task reads."""
+    sets = {}
+    for task, file_name in UTILITY_FILES.items():
+        items = rows(file_name)
+        for i, item in enumerate(items):
+            missing = [f for f in UTILITY_FIELDS[task] if f not in item]
+            if missing:
+                raise DataError(f"{origin / file_name}: item {i} has no field {missing[0]!r}")
+        sets[task] = items
+    return sets
+
+
+def load_utility_dir(directory: str | Path) -> dict[str, list[dict[str, Any]]]:
+    """Utility sets from one directory of RWKU's files (the config's `utility.path`)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataError(f"utility.path: {directory} is not a directory")
+    sets = _utility_sets(lambda name, required=False: _rows_from_dir(directory, name, required), directory)
+    if not any(sets.values()):
+        names = ", ".join(UTILITY_FILES.values())
+        raise DataError(f"utility.path: {directory} holds none of {names}")
+    return sets
+
+
 def _build_target(tid: str, rows, origin: Path, name: str | None = None) -> Target:
     intro_rows = rows("intro.json")
     if intro_rows:
@@ -147,6 +179,6 @@ def _build_target(tid: str, rows, origin: Path, name: str | None = None) -> Targ
         forget_corpus=_texts(rows("positive.json"), origin / "positive.json"),
         retain_corpus=_texts(rows("retain.json"), origin / "retain.json"),
         forget_questions=[row["instruction"] for row in reject],
-        utility={key: rows(file_name) for key, file_name in UTILITY_FILES.items()},
+        utility=_utility_sets(rows, origin),
         source=str(origin),
     )

@@ -58,6 +58,8 @@ class Target:
     retain_corpus: list[str] = field(default_factory=list)
     forget_questions: list[str] = field(default_factory=list)  # training pool, never probes
     utility: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    boundary_pool: list[dict[str, str]] = field(default_factory=list)  # {question, answer} to keep (MUSE)
+    muse: dict[str, list[Any]] = field(default_factory=dict)  # the sets MUSE's own metrics read
     source: str = ""
 
     def probes(self, side: str, level: str) -> list[Probe]:

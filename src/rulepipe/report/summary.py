@@ -1,8 +1,9 @@
 """`results/summary.csv`: one tidy row per (benchmark, model, method, target).
 
 Rows come from the evaluation JSONs at results/<benchmark>/<model>/<method>/<target>/eval.json,
-joined with the files other stages leave beside them (`naturalness.json`) and RULE's token
-budget (`rule/<target>/budget.json`); later metrics add columns, never new files to join by hand.
+joined with the files other stages leave beside them (`naturalness.json`, `utility.json`,
+`mia.json`) and RULE's token budget (`rule/<target>/budget.json`); later metrics add columns,
+never new files to join by hand.
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ TOKEN_COLUMNS = ["d_f_percent", "d_r_percent"]
 NATURALNESS_COLUMNS = ["nat_read", "nat_help", "nat_truth", "nat_all"]
 PROXY_COLUMNS = ["refusal_rate", "named_rate", "repetition_rate", "distinct_2", "fluency_entropy"]
 INFO_COLUMNS = ["judge", "judge_parse_rate"]
-COLUMNS = KEY_COLUMNS + SCORE_COLUMNS + TOKEN_COLUMNS + NATURALNESS_COLUMNS + PROXY_COLUMNS + INFO_COLUMNS
+UTILITY_COLUMNS = ["mmlu", "bbh", "truthfulqa_mc1", "truthfulqa_mc2", "triviaqa_em", "triviaqa_f1", "fluency"]
+MIA_COLUMNS = {"mia_forget_loss": "forget_loss", "mia_retain_loss": "retain_loss", "mia_auc": "auc_loss"}
+COLUMNS = (
+    KEY_COLUMNS
+    + SCORE_COLUMNS
+    + TOKEN_COLUMNS
+    + NATURALNESS_COLUMNS
+    + PROXY_COLUMNS
+    + INFO_COLUMNS
+    + UTILITY_COLUMNS
+    + list(MIA_COLUMNS)
+)
 SWEEP_SUFFIX = re.compile(r"-lr[0-9.e+-]+$")
 
 
@@ -57,6 +69,14 @@ def summary_row(path: str | Path) -> dict:
     if naturalness.exists():
         found = read_json(naturalness)
         row |= {key: found[key] for key in NATURALNESS_COLUMNS + PROXY_COLUMNS + INFO_COLUMNS if key in found}
+    utility = path.with_name("utility.json")
+    if utility.exists():
+        found = read_json(utility)
+        row |= {key: found[key] for key in UTILITY_COLUMNS if key in found}
+    mia = path.with_name("mia.json")
+    if mia.exists():
+        found = read_json(mia)
+        row |= {column: found.get(key) for column, key in MIA_COLUMNS.items()}
     return row
 
 

@@ -1,5 +1,6 @@
 """The paper's main table (PAPER.md section 3) from `summary.csv`: one row per method averaged
-over targets, x100, as CSV, Markdown and LaTeX, plus the per-target breakdown."""
+over targets, x100, as CSV, Markdown and LaTeX, plus the per-target breakdown and the utility /
+MIA table (`utility.md`; its numbers are also columns of table.csv)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from rulepipe.io import write_text
-from rulepipe.report.summary import NATURALNESS_COLUMNS, PROXY_COLUMNS, SCORE_COLUMNS, TOKEN_COLUMNS
+from rulepipe.report.summary import (
+    MIA_COLUMNS,
+    NATURALNESS_COLUMNS,
+    PROXY_COLUMNS,
+    SCORE_COLUMNS,
+    TOKEN_COLUMNS,
+    UTILITY_COLUMNS,
+)
 
 DISPLAY = {
     "base": "Base (never learned)",
@@ -46,11 +54,24 @@ SCORES = [
     ("neighbor_all", "All"),
 ]
 HEADER = ["Method", "D_f / D_r tokens"] + [title for _, title in SCORES]
+# RWKU's utility and MIA columns (its Table 2 layout): x100 except fluency (bits) and MIA losses (nats).
+UTILITY = [
+    ("mmlu", "MMLU", 100),
+    ("bbh", "BBH", 100),
+    ("truthfulqa_mc1", "TruthfulQA MC1", 100),
+    ("truthfulqa_mc2", "MC2", 100),
+    ("triviaqa_em", "TriviaQA EM", 100),
+    ("triviaqa_f1", "F1", 100),
+    ("fluency", "Fluency", 1),
+    ("mia_forget_loss", "MIA FM loss", 1),
+    ("mia_retain_loss", "RM loss", 1),
+    ("mia_auc", "AUC(FM vs RM)", 1),
+]
 
 
 def method_means(summary: pd.DataFrame, methods: list[str] | None = None) -> pd.DataFrame:
     """Mean over targets per method (the table's rows), in the paper's row order."""
-    numeric = SCORE_COLUMNS + TOKEN_COLUMNS + NATURALNESS_COLUMNS + PROXY_COLUMNS
+    numeric = SCORE_COLUMNS + TOKEN_COLUMNS + NATURALNESS_COLUMNS + PROXY_COLUMNS + UTILITY_COLUMNS + list(MIA_COLUMNS)
     present = [c for c in numeric if c in summary]
     frame = summary if methods is None else summary[summary["method"].isin(methods)]
     means = frame.groupby("method")[present].mean()
@@ -76,6 +97,19 @@ def display_rows(means: pd.DataFrame) -> list[list[str]]:
         cells += [_score(row.get(column, float("nan"))) for column, _ in SCORES]
         rows.append(cells)
     return rows
+
+
+def utility_markdown(means: pd.DataFrame) -> str:
+    """Utility and MIA per method, beside the main table (RWKU reports them apart from it too)."""
+    lines = ["| Method | " + " | ".join(title for _, title, _ in UTILITY) + " |", "|" + "---|" * (len(UTILITY) + 1)]
+    for method, row in means.iterrows():
+        values = [row.get(column, float("nan")) for column, _, _ in UTILITY]
+        cells = [
+            "-" if pd.isna(v) else f"{scale * v:.{1 if scale == 100 else 3}f}"
+            for v, (_, _, scale) in zip(values, UTILITY)
+        ]
+        lines.append(f"| {DISPLAY.get(method, method)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def to_markdown(rows: list[list[str]]) -> str:
@@ -120,4 +154,5 @@ def write_table(summary_path: str | Path, out_dir: str | Path, methods: list[str
     write_text(out / "table.md", to_markdown(rows))
     write_text(out / "table.tex", to_latex(rows))
     write_text(out / "table_by_target.csv", summary.to_csv(index=False, float_format="%.4f"))
+    write_text(out / "utility.md", utility_markdown(means))
     print(to_markdown(rows), flush=True)

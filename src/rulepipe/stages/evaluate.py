@@ -24,10 +24,14 @@ def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, meth
     record["method"] = method
     record["model_dir"] = model_dir
     write_json(out_path, record)
-    f, n = record["forget"], record["neighbor"]
-    print(
-        f"[evaluate] forget FB {f['fb']:.3f} QA {f['qa']:.3f} AA {f['aa']:.3f} All {f['all']:.3f} | "
-        f"neighbor FB {n['fb']:.3f} QA {n['qa']:.3f} All {n['all']:.3f}",
-        flush=True,
+
+    def shown(side: dict, keys: tuple[str, ...]) -> str:  # a benchmark may lack a level (MUSE: QA only)
+        names = {"fb": "FB", "qa": "QA", "aa": "AA", "all": "All"}
+        return " ".join(f"{names[k]} {'-' if side.get(k) is None else f'{side[k]:.3f}'}" for k in keys)
+
+    forget, neighbor = (
+        shown(record["forget"], ("fb", "qa", "aa", "all")),
+        shown(record["neighbor"], ("fb", "qa", "all")),
     )
+    print(f"[evaluate] forget {forget} | neighbor {neighbor}", flush=True)
     return record

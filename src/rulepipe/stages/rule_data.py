@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rulepipe.data.budget import Budget, allocate, candidates, count_tokens, token_report
 from rulepipe.data.target import Target
-from rulepipe.io import read_json, write_json
+from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES
 from rulepipe.synthesis.boundary import BoundaryItem, synthesize
 
@@ -35,6 +35,20 @@ def release_items(release_root: str | Path, target: Target, queries: list[str]) 
                 neighbor_cloze={"text": fq["question"], "answer": fq["answer"], "source": "rule_release"},
             )
         )
+    return items
+
+
+def benchmark_items(target: Target, queries: list[str], origin: str) -> list[BoundaryItem]:
+    """Boundary pairs the benchmark itself provides (MUSE: its retain-side QA), one per forget
+    query in turn; no cloze rewrites (MUSE asks no fill-in-the-blank probes)."""
+    pool = target.boundary_pool
+    if not pool:
+        raise DataError(f"{origin}: rule.synthesis.source is benchmark, but the target has no boundary pool")
+    items = []
+    for i, query in enumerate(queries):
+        pair = pool[i % len(pool)]
+        neighbor = {"entity": "", "question": pair["question"], "answer": pair["answer"], "source": "benchmark"}
+        items.append(BoundaryItem(query, cloze={}, neighbor=neighbor, neighbor_cloze=None))
     return items
 
 
@@ -97,6 +111,8 @@ def build_rule_data(
     synthesis = cfg["synthesis"]
     if synthesis["source"] == "rule_release":
         items, report = release_items(synthesis["release_path"], target, queries), {"source": "rule_release"}
+    elif synthesis["source"] == "benchmark":
+        items, report = benchmark_items(target, queries, target_path), {"source": "benchmark"}
     else:
         from rulepipe.generation import from_config
         from rulepipe.synthesis.grounding import ground_questions

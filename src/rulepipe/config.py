@@ -83,6 +83,10 @@ def _check_consistency(cfg: dict, where: str) -> None:
             )
     if bench["kind"] == "muse" and bench["source"] == "generate":
         raise ConfigError(f"{where}: benchmark.source: MUSE is read from local files or the hub, not generated")
+    if bench["kind"] == "muse" and bench["source"] == "hub" and "muse" not in bench["hub_repo"].lower():
+        raise ConfigError(
+            f"{where}: benchmark.hub_repo: {bench['hub_repo']!r} is not a MUSE dataset (muse-bench/MUSE-Books)"
+        )
     if bench["kind"] == "rwku" and bench["source"] == "hub" and not all(isinstance(t, str) for t in bench["targets"]):
         raise ConfigError(f"{where}: benchmark.targets: give target names (e.g. 'Stephen King') for source hub")
     judge = cfg["naturalness"]["judge"]

@@ -25,7 +25,8 @@ METHODS = TABLE_METHODS + [run for run in BASELINE_RUNS if run not in BASELINES]
 DATA = f"{R}/data/{BENCH}"
 BASE_MODEL = f"{R}/models/{MODEL}/base"
 ORIGINAL_MODEL = f"{R}/{BENCH}/{MODEL}/original/model" if LEARNS else BASE_MODEL
-UTILITY_SETS = f"{DATA}/utility_sets.json" if config["utility"]["path"] else None
+UTILITY_ON = any(limit != 0 for limit in config["utility"]["limits"].values())  # all 0: the utility rule is off
+UTILITY_SETS = f"{DATA}/utility_sets.json" if config["utility"]["path"] and UTILITY_ON else None
 SUMMARY = f"{R}/summary.csv"
 REPORT = f"{R}/report"
 

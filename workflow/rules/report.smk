@@ -28,7 +28,7 @@ rule summarize:
             f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/{{kind}}.json",
             method=TABLE_METHODS,
             target=TARGETS,
-            kind=["naturalness", "utility", "mia"],
+            kind=["naturalness", "mia"] + (["utility"] if UTILITY_ON else []),
         ),
     output:
         SUMMARY,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from rulepipe.generation.hf_backend import length_batches
+
 
 @dataclass
 class TokenStats:
@@ -49,15 +51,7 @@ class Scorer:
         """Yield (indices, logits) over length-sorted batches. Rows are left-padded, so the last
         `keep` logits of every row are its own last positions (keep = 0: every position, the
         row's own being the last len(seq) ones)."""
-        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            width = max(len(sequences[i]) for i in batch)
-            input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-            attention = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                input_ids[row, width - len(sequences[i]) :] = torch.tensor(sequences[i])
-                attention[row, width - len(sequences[i]) :] = 1
+        for batch, input_ids, attention in length_batches(sequences, self.batch_size, self.pad_id):
             positions = (attention.cumsum(-1) - 1).clamp(min=0)
             out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, logits_to_keep=keep)
             yield batch, out.logits.float()

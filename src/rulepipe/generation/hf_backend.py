@@ -8,6 +8,21 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from rulepipe.generation.base import Completion, SamplingConfig, cut_at_stop
 
 
+def length_batches(sequences: list[list[int]], batch_size: int, pad_id: int):
+    """Yield (indices, input_ids, attention_mask): sequences of similar length batched together
+    (less padding, fewer fp32 drifts from it), left-padded as RWKU's reference evaluation pads."""
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        width = max(len(sequences[i]) for i in batch)
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, i in enumerate(batch):
+            input_ids[row, width - len(sequences[i]) :] = torch.tensor(sequences[i])
+            attention[row, width - len(sequences[i]) :] = 1
+        yield batch, input_ids, attention
+
+
 class HFGenerator:
     name = "hf"
 
@@ -27,16 +42,8 @@ class HFGenerator:
     ) -> list[list[Completion]]:
         torch.manual_seed(sampling.seed)
         results: list[list[Completion]] = [[] for _ in prompts]
-        # Batch prompts of similar length together: less padding, fewer fp32 drifts from it.
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            width = max(len(prompts[i]) for i in batch)
-            input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-            attention = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):  # left padding, as RWKU's reference evaluation
-                input_ids[row, width - len(prompts[i]) :] = torch.tensor(prompts[i])
-                attention[row, width - len(prompts[i]) :] = 1
+        for batch, input_ids, attention in length_batches(prompts, self.batch_size, self.pad_id):
+            width = input_ids.shape[1]
             kwargs = dict(
                 max_new_tokens=sampling.max_tokens,
                 eos_token_id=stop_token_ids,

@@ -46,6 +46,8 @@ def test_loader_maps_muse_onto_the_target(books):
     assert target.boundary_pool[0]["question"] == sets["retain_qa_icl"][0]["question"]
     learn = muse.learn_examples(target, max_chars=50)
     assert all(len(e["text"]) <= 50 for e in learn if "text" in e and not e["text"].startswith("Question:"))
+    verb = sets["verbmem"][0]  # VerbMem is learned across the prompt / continuation boundary
+    assert learn[0]["text"] == verb["prompt"][-25:] + verb["gt"][:25]
     assert not set(sets["privleak_holdout"][:2]) & {e.get("text") for e in learn}
 
 

@@ -135,13 +135,18 @@ def build_target(sets: dict[str, list[Any]], corpus: str, name: str, limits: dic
 
 
 def learn_examples(target: Target, max_chars: int) -> list[dict]:
-    """What the small stand-in for MUSE's target model learns: the scored forget and retain
-    passages (each cut to `max_chars`), and the KnowMem QA of both sides in the two forms they
-    are asked in (MUSE's plain `Question: / Answer:` text, and the chat probes), so that the
-    original model knows what is later unlearned and kept. Holdout texts stay unseen (PrivLeak)."""
-    passages = target.forget_corpus + target.muse["privleak_forget"] + target.retain_corpus
-    passages += target.muse["privleak_retain"]
-    examples: list[dict] = [{"text": text[:max_chars]} for text in passages]
+    """What the small stand-in for MUSE's target model learns, `max_chars` of each passage: the
+    VerbMem passages around the prompt / continuation boundary (what VerbMem asks back), the
+    PrivLeak forget and retain texts and the retain corpus from their start (what MIA scores:
+    set `mia.max_tokens` to about the same length), and the KnowMem QA of both sides in the two
+    forms they are asked in (MUSE's plain `Question: / Answer:` text, and the chat probes), so
+    that the original model knows what is later unlearned and kept. Holdout texts stay unseen."""
+    half = max_chars // 2
+    examples: list[dict] = [
+        {"text": item["prompt"][-half:] + item["gt"][: max_chars - half]} for item in target.muse["verbmem"]
+    ]
+    passages = target.muse["privleak_forget"] + target.retain_corpus + target.muse["privleak_retain"]
+    examples += [{"text": text[:max_chars]} for text in passages]
     for probe in target.forget_probes + target.neighbor_probes:
         examples.append({"text": f"Question: {probe.query}\nAnswer: {probe.answer}\n\n"})
         user, prefix = probe_turn(probe)

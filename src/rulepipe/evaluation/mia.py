@@ -14,7 +14,7 @@ from statistics import mean
 
 from sklearn.metrics import roc_auc_score
 
-from rulepipe.evaluation.likelihood import TokenStats
+from rulepipe.evaluation.likelihood import Scorer, TokenStats
 
 SCORES = ("loss", "zlib", "mink", "mink_pp")
 
@@ -34,6 +34,20 @@ def text_scores(stats: TokenStats, text: str, k: float = 0.2) -> dict[str, float
         "mink": -_lowest_mean(stats.logprobs, k),
         "mink_pp": -_lowest_mean(z, k),
     }
+
+
+def score_texts(scorer: Scorer, texts: list[str], k: float, max_tokens: int) -> list[dict[str, float]]:
+    """Scores per text on its first `max_tokens` tokens (texts of one token have nothing to score)."""
+    kept, ids = [], []
+    for text in texts:
+        encoded = scorer.tokenizer(text).input_ids
+        if len(encoded) > max_tokens:  # zlib then sees the scored part only
+            encoded = encoded[:max_tokens]
+            text = scorer.tokenizer.decode(encoded, skip_special_tokens=True)
+        if len(encoded) >= 2:
+            kept.append(text)
+            ids.append(encoded)
+    return [text_scores(stats, text, k) for stats, text in zip(scorer.token_stats(ids), kept)]
 
 
 def auc(positive: list[float], negative: list[float]) -> float:

@@ -19,7 +19,7 @@ from statistics import mean
 from rouge_score import rouge_scorer
 
 from rulepipe.evaluation.likelihood import Scorer
-from rulepipe.evaluation.mia import auc, text_scores
+from rulepipe.evaluation.mia import auc, score_texts
 from rulepipe.generation import Generator, SamplingConfig
 
 AUC_RETRAIN = {"news": 0.4772, "books": 0.5393}  # MUSE's published Min-40% AUCs of the retrained models
@@ -83,9 +83,7 @@ class MuseRun:
 
     def privleak(self, forget: list[str], holdout: list[str], k: float, corpus: str, max_tokens: int) -> dict:
         def scores(texts: list[str]) -> list[float]:
-            texts = [self.prefix + t for t in texts]
-            ids = [self.tokenizer(t).input_ids[:max_tokens] for t in texts]
-            return [text_scores(s, t, k)["mink"] for s, t in zip(self.scorer.token_stats(ids), texts)]
+            return [s["mink"] for s in score_texts(self.scorer, [self.prefix + t for t in texts], k, max_tokens)]
 
         value = auc(scores(forget), scores(holdout))
         return {"privleak": privleak(value, corpus), "privleak_auc": value, "auc_retrain": AUC_RETRAIN[corpus]}

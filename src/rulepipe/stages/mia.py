@@ -4,23 +4,9 @@ from __future__ import annotations
 
 from rulepipe.data.target import Target
 from rulepipe.evaluation.likelihood import Scorer
-from rulepipe.evaluation.mia import mia_record, text_scores
+from rulepipe.evaluation.mia import mia_record, score_texts
 from rulepipe.io import write_json
 from rulepipe.prompts import ICU_INSTRUCTION
-
-
-def score_texts(scorer: Scorer, texts: list[str], k: float, max_tokens: int) -> list[dict[str, float]]:
-    """Scores per text on its first `max_tokens` tokens (texts of one token have nothing to score)."""
-    kept, ids = [], []
-    for text in texts:
-        encoded = scorer.tokenizer(text).input_ids
-        if len(encoded) > max_tokens:  # zlib then sees the scored part only
-            encoded = encoded[:max_tokens]
-            text = scorer.tokenizer.decode(encoded, skip_special_tokens=True)
-        if len(encoded) >= 2:
-            kept.append(text)
-            ids.append(encoded)
-    return [text_scores(stats, text, k) for stats, text in zip(scorer.token_stats(ids), kept)]
 
 
 def mia(model_dir: str, target_path: str, out_path: str, params: dict, method: str) -> dict:

@@ -33,7 +33,8 @@ def test_two_process_zero2_learn(tiny_model, tmp_path):
         "training": {"zero_stage": 2, "num_processes": 2},
     }
     out = tmp_path / "model"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    extensions = tmp_path / "torch_extensions"
+    env = dict(os.environ, OMP_NUM_THREADS="1", TORCH_EXTENSIONS_DIR=str(extensions))
     run = subprocess.run(
         [
             sys.executable,
@@ -66,3 +67,5 @@ def test_two_process_zero2_learn(tiny_model, tmp_path):
     assert log["world_size"] == 2
     assert log["steps"] == 2  # 16 examples / (2 per micro-batch x 2 accumulation x 2 processes)
     assert (out / "model.safetensors").exists()
+    # nothing JIT-built: a fresh machine's first run would pay minutes for an op training never uses
+    assert not extensions.exists() or not any(extensions.iterdir())

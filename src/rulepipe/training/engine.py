@@ -53,6 +53,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def skip_shm_comm_build() -> None:
+    """Keep DeepSpeed from JIT-building its shared-memory all-reduce op on CPU.
+
+    Its communication backend builds the op whenever it is marked compatible, but only
+    inference all-reduce uses it; training reduces gradients over gloo. The build costs
+    ~3 min of two cores on a fresh machine, and a build killed half way leaves a lock file
+    in ~/.cache/torch_extensions that makes every later DeepSpeed process wait forever.
+    DeepSpeed keeps the compatibility table as one module-level dict, so the edit holds.
+    """
+    import deepspeed.ops
+
+    deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False
+
+
 def init_distributed() -> tuple[int, int]:
     """Join the launcher's process group, or make a one-process group (gloo on CPU)."""
     import deepspeed
@@ -60,6 +74,7 @@ def init_distributed() -> tuple[int, int]:
 
     if on_cpu():
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        skip_shm_comm_build()
     if not dist.is_initialized():
         os.environ.setdefault("RANK", "0")
         os.environ.setdefault("LOCAL_RANK", "0")

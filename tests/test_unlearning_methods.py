@@ -37,13 +37,13 @@ def test_losses_match_independent_values(setup):
     batch = collate(row, tok.pad_token_id)
     nll = _hf_loss(model, row[0])
     with torch.no_grad():
-        ga = make_loss(parse_method("ga"), HP, None)(model, batch)
-        npo = make_loss(parse_method("npo"), HP, model)(model, batch)
-        simnpo = make_loss(parse_method("simnpo"), HP, None)(model, batch)
+        ga = make_loss(parse_method("ga"), HP)(model, batch)
+        npo = make_loss(parse_method("npo"), HP)(model, batch, model)
+        simnpo = make_loss(parse_method("simnpo"), HP)(model, batch)
         retain_batch = collate(with_group(row, "retain", retain), tok.pad_token_id)
-        gdr = make_loss(parse_method("ga-gdr"), HP, None)(model, retain_batch)
-        klr = make_loss(parse_method("ga-klr"), HP, model)(model, retain_batch)
-        dpo = make_loss(parse_method("dpo"), HP, model)(model, collate(with_group(chosen, "rejected", rejected), 0))
+        gdr = make_loss(parse_method("ga-gdr"), HP)(model, retain_batch)
+        klr = make_loss(parse_method("ga-klr"), HP)(model, retain_batch, model)
+        dpo = make_loss(parse_method("dpo"), HP)(model, collate(with_group(chosen, "rejected", rejected), 0), model)
     assert ga.item() == pytest.approx(-nll.item(), rel=1e-5)
     # reference == policy: log-ratio 0 -> (2/beta) softplus(0) = (2/beta) ln 2; DPO -> ln 2
     assert npo.item() == pytest.approx(2 / HP["npo_beta"] * math.log(2), rel=1e-5)
@@ -64,7 +64,7 @@ def test_one_step_of_each_forget_objective_raises_the_forget_nll(setup):
         reference = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
         before = sum(_hf_loss(policy, row).item() for row in forget)
         optimizer = torch.optim.SGD(policy.parameters(), lr=0.5)
-        make_loss(parse_method(name), HP, reference)(policy, batch).backward()
+        make_loss(parse_method(name), HP)(policy, batch, reference).backward()
         optimizer.step()
         after = sum(_hf_loss(policy, row).item() for row in forget)
         assert after > before, name

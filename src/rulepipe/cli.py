@@ -86,7 +86,13 @@ def cmd_unlearn(args: argparse.Namespace) -> None:
     from rulepipe.stages.unlearn import unlearn
 
     unlearn(
-        args.model_dir, args.target, args.out_dir, args.run, _params(args.params), answers=args.answers, seed=args.seed
+        args.model_dir,
+        args.target,
+        args.out_dir,
+        args.baseline,
+        _params(args.params),
+        answers=args.answers,
+        seed=args.seed,
     )
 
 
@@ -104,10 +110,16 @@ def cmd_rule_data(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_rs_sample(args: argparse.Namespace) -> None:
+    from rulepipe.stages.rs_sample import rs_sample
+
+    rs_sample(args.model_dir, args.rl_data, args.out, _params(args.params), seed=args.seed)
+
+
 def cmd_warm_start(args: argparse.Namespace) -> None:
     from rulepipe.stages.warm_start import warm_start
 
-    warm_start(args.model_dir, args.rl_data, args.out_dir, _params(args.params), seed=args.seed)
+    warm_start(args.model_dir, args.rs_data, args.out_dir, _params(args.params), seed=args.seed)
 
 
 def cmd_rebo(args: argparse.Namespace) -> None:
@@ -202,7 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-dir", required=True, help="the original model")
     p.add_argument("--target", required=True, help="target.json")
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--run", required=True, help="a method name, or a sweep point such as npo-lr3e-05")
+    p.add_argument(
+        "--baseline",
+        required=True,
+        help="a method name, or a sweep point such as npo-lr3e-05 (not `--run`: torchrun reads that as --run-path)",
+    )
     p.add_argument("--answers", default=None, help="the original model's answers (DPO's rejected side)")
     p.add_argument("--params", required=True, help="{baselines: ..., generation: ..., training: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
@@ -225,11 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_rule_data)
 
-    p = sub.add_parser("warm-start", help="rejection-sampled refusals -> SFT (the RS checkpoint)")
+    p = sub.add_parser("rs-sample", help="rejection-sampled refusals and boundary answers -> rs_data.json")
     p.add_argument("--model-dir", required=True)
     p.add_argument("--rl-data", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--params", required=True, help="{rule: ..., generation: ...} as JSON")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_rs_sample)
+
+    p = sub.add_parser("warm-start", help="SFT on rs_data.json (the RS checkpoint)")
+    p.add_argument("--model-dir", required=True)
+    p.add_argument("--rs-data", required=True)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--params", required=True, help="{rule: ..., generation: ..., training: ...} as JSON")
+    p.add_argument("--params", required=True, help="{rule: ..., training: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_warm_start)
 

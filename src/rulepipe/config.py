@@ -92,6 +92,7 @@ def _check_consistency(cfg: dict, where: str) -> None:
     judge = cfg["naturalness"]["judge"]
     if judge["kind"] == "endpoint" and not (judge["url"] and judge["endpoint_model"]):
         raise ConfigError(f"{where}: naturalness.judge: url and endpoint_model are required when kind is endpoint")
+    _check_parallel(cfg, where)
     if model["source"] == "hub" and not model.get("id"):
         raise ConfigError(f"{where}: model.id: required when model.source is hub")
     if model["source"] == "local":
@@ -99,6 +100,27 @@ def _check_consistency(cfg: dict, where: str) -> None:
             raise ConfigError(
                 f"{where}: model.path: {model.get('path')!r} is not an HF model directory (no config.json)"
             )
+
+
+def _check_parallel(cfg: dict, where: str) -> None:
+    """What the engine would reject later, deep in DeepSpeed or a rank's shard, named here."""
+    training, generation = cfg["training"], cfg["generation"]
+    ranks = training["num_processes"]
+    if training["offload_params"] and training["zero_stage"] != 3:
+        raise ConfigError(f"{where}: training.offload_params: needs training.zero_stage 3")
+    if training["offload_optimizer"] and training["zero_stage"] == 0:
+        raise ConfigError(f"{where}: training.offload_optimizer: needs training.zero_stage 1, 2 or 3")
+    rebo = cfg.get("rule", {}).get("rebo", {})
+    if rebo and rebo["prompts_per_step"] % ranks:
+        raise ConfigError(
+            f"{where}: rule.rebo.prompts_per_step: {rebo['prompts_per_step']} is not a multiple of "
+            f"training.num_processes ({ranks}); each process trains on an equal share of every step"
+        )
+    if ranks > 1 and ranks % generation["tensor_parallel_size"]:
+        raise ConfigError(
+            f"{where}: generation.tensor_parallel_size: {generation['tensor_parallel_size']} does not divide "
+            f"training.num_processes ({ranks})"
+        )
 
 
 def resolve_targets(cfg: dict) -> list[str]:

@@ -14,12 +14,14 @@ rule original_answers:
     output:
         f"{R}/{BENCH}/{MODEL}/original/{{target}}/answers.json",
     params:
-        cli=cli("original-answers"),
+        cli=gpu_cli("original-answers"),
         baselines=sections("baselines", "generation"),
         seed=config["seed"],
     log:
         f"{R}/logs/{BENCH}/{MODEL}/original/{{target}}/original_answers.log",
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
         "--params {params.baselines:q} --seed {params.seed} 2>&1 | tee {log}"
@@ -36,7 +38,7 @@ rule unlearn:
     wildcard_constraints:
         run="|".join(TRAINED_BASELINE_RUNS) or "(?!)",
     params:
-        cli=cli("unlearn", distributed=True),
+        cli=gpu_cli("unlearn", training=True),
         baselines=sections("baselines", "generation", "training"),
         answers=lambda w, input: f"--answers {input.answers[0]}" if input.answers else "",
         seed=config["seed"],
@@ -44,8 +46,10 @@ rule unlearn:
         f"{R}/logs/{BENCH}/{MODEL}/{{run}}/{{target}}/unlearn.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{run}}/{{target}}/unlearn.tsv"
-    threads: workflow.cores
+    threads: job_threads(training=True)
+    resources:
+        gpu=gpus(training=True),
     shell:
         "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --target {input.target} {params.answers} "
-        "--out-dir {output.model} --run {wildcards.run} --params {params.baselines:q} "
+        "--out-dir {output.model} --baseline {wildcards.run} --params {params.baselines:q} "
         "--seed {params.seed} 2>&1 | tee {log}"

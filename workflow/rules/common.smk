@@ -63,10 +63,34 @@ def judge_dir():
     return [named_model(judge["model"])] if judge["kind"] == "local" else []
 
 
-def cli(stage, distributed=False):
-    """The stage's command: `python -m rulepipe.cli STAGE`, or through the DeepSpeed launcher
-    when a training job spans several processes (GPUs)."""
-    n = config["training"]["num_processes"]
-    if distributed and n > 1:
-        return f"python -m deepspeed.launcher.runner --num_gpus {n} --no_local_rank --module rulepipe.cli {stage}"
+GPU_RUN = config["resources"]["gpu"]
+
+
+def gpus(training=False):
+    """GPUs a job takes: a training job's processes, else one generation engine's (0 on CPU)."""
+    if not GPU_RUN:
+        return 0
+    return config["training"]["num_processes"] if training else config["generation"]["tensor_parallel_size"]
+
+
+def job_threads(training=False):
+    """CPU: every core to one heavy job at a time. GPU: a few cores per GPU, so that jobs on
+    different GPUs run side by side (`--resources gpu=N` caps them)."""
+    return config["resources"]["cpus_per_gpu"] * max(1, gpus(training)) if GPU_RUN else workflow.cores
+
+
+def cli(stage):
+    """A CPU-only stage's command: `python -m rulepipe.cli STAGE`."""
     return f"python -m rulepipe.cli {stage}"
+
+
+def gpu_cli(stage, training=False):
+    """A model-running stage's command. A training job of several processes goes through
+    torchrun (one process per GPU, a free rendezvous port per job); on GPUs the job first locks
+    GPUs of its own (`rulepipe.gpus`), as many as its `gpu` resource says."""
+    n = config["training"]["num_processes"]
+    if training and n > 1:
+        command = f"python -m torch.distributed.run --standalone --nproc_per_node {n} -m rulepipe.cli {stage}"
+    else:
+        command = cli(stage)
+    return f"python -m rulepipe.gpus {gpus(training)} {command}" if GPU_RUN else command

@@ -6,14 +6,16 @@ rule evaluate:
     output:
         f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json",
     params:
-        cli=cli("evaluate"),
+        cli=gpu_cli("evaluate"),
         eval=sections("generation", "evaluation"),
         seed=config["seed"],
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/evaluate.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/evaluate.tsv"
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
         "--method {wildcards.method} --params {params.eval:q} --seed {params.seed} 2>&1 | tee {log}"
@@ -29,7 +31,7 @@ rule utility:
     output:
         f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.json",
     params:
-        cli=cli("utility"),
+        cli=gpu_cli("utility"),
         utility=sections("generation", "utility"),
         sets=lambda wildcards, input: f"--sets {input.sets[0]}" if input.sets else "",
         seed=config["seed"],
@@ -37,7 +39,9 @@ rule utility:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.tsv"
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --model-dir {input.model} --target {input.target} --out {output} {params.sets} "
         "--method {wildcards.method} --params {params.utility:q} --seed {params.seed} 2>&1 | tee {log}"
@@ -51,13 +55,15 @@ rule mia:
     output:
         f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.json",
     params:
-        cli=cli("mia"),
+        cli=gpu_cli("mia"),
         mia=sections("mia"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.tsv"
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
         "--method {wildcards.method} --params {params.mia:q} 2>&1 | tee {log}"

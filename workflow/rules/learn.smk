@@ -6,14 +6,16 @@ rule learn:
     output:
         model=directory(f"{R}/{BENCH}/{MODEL}/original/model"),
     params:
-        cli=cli("learn", distributed=True),
+        cli=gpu_cli("learn", training=True),
         train=sections("learn", "training"),
         seed=config["seed"],
     log:
         f"{R}/logs/{BENCH}/{MODEL}/learn.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/learn.tsv"
-    threads: workflow.cores
+    threads: job_threads(training=True)
+    resources:
+        gpu=gpus(training=True),
     shell:
         "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --data {input.data} "
         "--out-dir {output.model} --params {params.train:q} --seed {params.seed} 2>&1 | tee {log}"

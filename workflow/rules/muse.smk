@@ -10,14 +10,16 @@ rule muse_eval:
     output:
         f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/muse.json",
     params:
-        cli=cli("muse-eval"),
+        cli=gpu_cli("muse-eval"),
         muse=sections("generation", "benchmark", "mia"),
         seed=config["seed"],
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/muse_eval.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/muse_eval.tsv"
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
         "--method {wildcards.method} --params {params.muse:q} --seed {params.seed} 2>&1 | tee {log}"

@@ -6,7 +6,7 @@ rule naturalness:
     output:
         expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{{{target}}}}/naturalness.json", method=TABLE_METHODS),
     params:
-        cli=cli("naturalness"),
+        cli=gpu_cli("naturalness"),
         naturalness=sections("naturalness", "generation"),
         judge=lambda wildcards, input: f"--judge-dir {input.judge[0]}" if input.judge else "",
         seed=config["seed"],
@@ -14,7 +14,9 @@ rule naturalness:
         f"{R}/logs/{BENCH}/{MODEL}/naturalness/{{target}}.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/naturalness/{{target}}.tsv"
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --evals {input.evals} --outs {output} {params.judge} "
         "--params {params.naturalness:q} --seed {params.seed} 2>&1 | tee {log}"

@@ -1,5 +1,5 @@
 # The RULE method, per target: budget + boundary synthesis -> rejection-sampling warm start
-# (RS) -> ReBO (GRPO, REINFORCE++) -> evaluated like every other method.
+# (rs_sample -> warm_start = RS) -> ReBO (GRPO, REINFORCE++) -> evaluated like every other method.
 RULE_DIR = f"{R}/{BENCH}/{MODEL}"
 
 
@@ -14,7 +14,7 @@ rule rule_data:
         boundary=f"{RULE_DIR}/rule/{{target}}/boundary.json",
         budget=f"{RULE_DIR}/rule/{{target}}/budget.json",
     params:
-        cli=cli("rule-data"),
+        cli=gpu_cli("rule-data"),
         rule=sections("rule", "generation"),
         world=lambda wildcards, input: f"--world {input.world[0]}" if input.world else "",
         out_dir=lambda wildcards, output: str(Path(output.rl_data).parent),
@@ -23,30 +23,57 @@ rule rule_data:
         f"{R}/logs/{BENCH}/{MODEL}/rule/{{target}}/rule_data.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rule/{{target}}/rule_data.tsv"
-    threads: workflow.cores
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
     shell:
         "{params.cli} --target {input.target} --synthesizer {input.synthesizer} {params.world} "
         "--out-dir {params.out_dir} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
 
 
-rule warm_start:
-    """Rejection-sampled refusals from the original model -> SFT -> the RS checkpoint."""
+rule rs_sample:
+    """Rejection sampling from the original model: refusals on forget prompts, correct answers on boundary ones."""
     input:
         model=ORIGINAL_MODEL,
         rl_data=rules.rule_data.output.rl_data,
     output:
+        rs_data=f"{RULE_DIR}/rs/{{target}}/rs_data.json",
+    params:
+        cli=gpu_cli("rs-sample"),
+        rule=sections("rule", "generation"),
+        seed=config["seed"],
+    log:
+        f"{R}/logs/{BENCH}/{MODEL}/rs/{{target}}/rs_sample.log",
+    benchmark:
+        f"{R}/benchmarks/{BENCH}/{MODEL}/rs/{{target}}/rs_sample.tsv"
+    threads: job_threads()
+    resources:
+        gpu=gpus(),
+    shell:
+        "{params.cli} --model-dir {input.model} --rl-data {input.rl_data} "
+        "--out {output.rs_data} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
+
+
+rule warm_start:
+    """SFT of the original model on the kept samples -> the RS checkpoint."""
+    input:
+        model=ORIGINAL_MODEL,
+        rs_data=rules.rs_sample.output.rs_data,
+    output:
         model=directory(f"{RULE_DIR}/rs/{{target}}/model"),
     params:
-        cli=cli("warm-start", distributed=False),
-        rule=sections("rule", "generation", "training"),
+        cli=gpu_cli("warm-start", training=True),
+        rule=sections("rule", "training"),
         seed=config["seed"],
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rs/{{target}}/warm_start.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rs/{{target}}/warm_start.tsv"
-    threads: workflow.cores
+    threads: job_threads(training=True)
+    resources:
+        gpu=gpus(training=True),
     shell:
-        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --rl-data {input.rl_data} "
+        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --rs-data {input.rs_data} "
         "--out-dir {output.model} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
 
 
@@ -60,14 +87,16 @@ rule rebo:
     wildcard_constraints:
         algorithm="|".join(ALGORITHMS),
     params:
-        cli=cli("rebo"),
+        cli=gpu_cli("rebo", training=True),
         rule=sections("rule", "generation", "training"),
         seed=config["seed"],
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule-{{algorithm}}/{{target}}/rebo.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rule-{{algorithm}}/{{target}}/rebo.tsv"
-    threads: workflow.cores
+    threads: job_threads(training=True)
+    resources:
+        gpu=gpus(training=True),
     shell:
         "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --rl-data {input.rl_data} "
         "--out-dir {output.model} --algorithm {wildcards.algorithm} --params {params.rule:q} "

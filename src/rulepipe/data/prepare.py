@@ -53,6 +53,17 @@ def prepare_benchmark(bench: dict, target_ids: list[str], out_dir: str | Path) -
     else:
         names = [tid.split("_", 1)[1].replace("_", " ") for tid in target_ids]
         targets = [rwku.load_hub_target(bench["hub_repo"], tid, name) for tid, name in zip(target_ids, names)]
+    if bench["kind"] == "rwku" and bench["source"] != "generate" and bench["retain_release_path"]:
+        for target in targets:
+            if not target.retain_corpus:
+                target.retain_corpus = rwku.release_retain_corpus(
+                    bench["retain_release_path"], target.target_id, target.name
+                )
+                print(
+                    f"[prepare-benchmark] {target.target_id}: retain corpus (GDR / KLR) = "
+                    f"{len(target.retain_corpus)} texts of the RULE release's positive_with_retain.json",
+                    flush=True,
+                )
     for target in targets:
         path = out / target.target_id / "target.json"
         target.save(path)

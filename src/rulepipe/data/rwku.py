@@ -103,6 +103,26 @@ def _rows_from_dir(directory: Path, name: str, required: bool) -> list[Any]:
     return rows
 
 
+def release_retain_corpus(release_root: str | Path, tid: str, name: str) -> list[str]:
+    """The retain corpus of RWKU's GDR / KLR baselines. RWKU ships none (its reference code has
+    no GDR / KLR); the RULE release pairs each forget text with a retain text for them
+    (`positive_with_retain.json`: model-written biographies of other RWKU people). Its retain
+    side, deduplicated in order, without texts that name the target. [] where the file is absent."""
+    path = Path(release_root) / "Target" / tid / "positive_with_retain.json"
+    if not path.exists():
+        return []
+    rows = read_json(path)
+    texts: list[str] = []
+    for i, row in enumerate(rows):
+        try:
+            text = row["prompts"][1]
+        except (KeyError, IndexError, TypeError):
+            raise DataError(f"{path}: item {i}: expected {{prompts: [forget text, retain text]}}") from None
+        if text not in texts and name.lower() not in text.lower():
+            texts.append(text)
+    return texts
+
+
 def load_local_target(root: str | Path, tid: str) -> Target:
     """Read one target from the per-target layout under `root/Target/<tid>`."""
     directory = Path(root) / "Target" / tid

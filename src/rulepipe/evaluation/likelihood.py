@@ -14,9 +14,9 @@ import copy
 from dataclasses import dataclass
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 
-from rulepipe.generation.hf_backend import length_batches
+from rulepipe.generation.hf_backend import length_batches, load_for_inference
 
 
 @dataclass
@@ -32,7 +32,7 @@ class TokenStats:
 class Scorer:
     def __init__(self, model_dir: str, batch_size: int = 8, max_length: int = 2048, model=None, tokenizer=None):
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(model_dir)
-        self.model = model or AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+        self.model = model or load_for_inference(model_dir)
         self.model.eval()
         self.batch_size = batch_size
         self.max_length = max_length
@@ -53,7 +53,13 @@ class Scorer:
         row's own being the last len(seq) ones)."""
         for batch, input_ids, attention in length_batches(sequences, self.batch_size, self.pad_id):
             positions = (attention.cumsum(-1) - 1).clamp(min=0)
-            out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, logits_to_keep=keep)
+            device = self.model.device
+            out = self.model(
+                input_ids=input_ids.to(device),
+                attention_mask=attention.to(device),
+                position_ids=positions.to(device),
+                logits_to_keep=keep,
+            )
             yield batch, out.logits.float()
 
     def next_token_logprobs(self, prompts: list[list[int]], candidates: list[int]) -> list[list[float]]:
@@ -80,7 +86,8 @@ class Scorer:
             if len(prompt) + longest > self.max_length:
                 self.truncated += 1
                 prompt = prompt[-(self.max_length - longest) :]
-            first = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
+            device = self.model.device
+            first = self.model(input_ids=torch.tensor([prompt], device=device), use_cache=True, logits_to_keep=1)
             first_logp = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
             for start in range(0, len(members), self.batch_size):
                 chunk = members[start : start + self.batch_size]
@@ -96,13 +103,17 @@ class Scorer:
                 cache.batch_repeat_interleave(len(chunk))
                 positions = (len(prompt) + torch.arange(width)).expand(len(chunk), width)
                 logits = self.model(
-                    input_ids=ids, attention_mask=mask, past_key_values=cache, position_ids=positions
+                    input_ids=ids.to(device),
+                    attention_mask=mask.to(device),
+                    past_key_values=cache,
+                    position_ids=positions.to(device),
                 ).logits
                 logp = torch.log_softmax(logits.float(), dim=-1)
                 for row, i in enumerate(chunk):
                     completion = pairs[i][1]
                     total = first_logp[completion[0]].item()
-                    total += sum(logp[row, j - 1, completion[j]].item() for j in range(1, len(completion)))
+                    rest = torch.tensor(completion[1:], dtype=torch.long, device=logp.device)
+                    total += sum(logp[row, torch.arange(len(rest), device=logp.device), rest].tolist())
                     out[i] = total
         return out
 
@@ -116,6 +127,7 @@ class Scorer:
                 probs = logp.exp()
                 mu = (probs * logp).sum(-1)
                 var = (probs * logp.square()).sum(-1) - mu.square()
-                picked = logp.gather(-1, torch.tensor(sequences[i][1:]).unsqueeze(-1)).squeeze(-1)
+                tokens = torch.tensor(sequences[i][1:], dtype=torch.long, device=logp.device)
+                picked = logp.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
                 out[i] = TokenStats(picked.tolist(), mu.tolist(), var.tolist())
         return out  # type: ignore[return-value]

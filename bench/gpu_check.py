@@ -29,20 +29,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 
-def merged(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 def settings(gpu: bool) -> dict:
     """config.yaml + the smoke preset + the paper's machinery, validated like the DAG's."""
-    from rulepipe.config import validate_config
+    from rulepipe.config import layered, validate_config
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config = merged(config, yaml.safe_load((REPO / "workflow" / "presets" / "smoke.yaml").read_text()))
-    config = merged(
+    config = layered(config, yaml.safe_load((REPO / "workflow" / "presets" / "smoke.yaml").read_text()))
+    config = layered(
         config,
         {
             "generation": {"backend": "hf", "batch_size": 16},
@@ -61,20 +54,29 @@ def settings(gpu: bool) -> dict:
     return validate_config(config, sources=["config.yaml", "smoke.yaml", "gpu_check"])
 
 
+def flags(**values) -> list[str]:
+    """CLI flags: flags(model_dir="x", seed=0) -> ["--model-dir", "x", "--seed", "0"]."""
+    return [item for key, value in values.items() for item in (f"--{key.replace('_', '-')}", str(value))]
+
+
 class Steps:
-    def __init__(self, out: Path) -> None:
+    """Runs stages as the DAG does (training ones through torchrun) and records each result."""
+
+    def __init__(self, out: Path, sections: dict) -> None:
         self.out = out
+        self.sections = sections
         self.records: list[dict] = []
 
-    def run(self, name: str, stage: str, args: list[str], params: dict, training: bool = False) -> None:
-        import torch
-
+    def run(self, name: str, stage: str, args: list[str], keys: tuple[str, ...], torchrun=False, override=None):
+        """`keys`: the config sections the stage reads (`mia` reads its own alone); `override`:
+        section -> values replaced for this run."""
+        params = {k: self.sections[k] | (override or {}).get(k, {}) for k in keys}
+        params = params["mia"] if keys == ("mia",) else params
         launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "1"]
-        command = (launcher + ["-m"] if training else [sys.executable, "-m"]) + ["rulepipe.cli", stage]
+        command = (launcher + ["-m"] if torchrun else [sys.executable, "-m"]) + ["rulepipe.cli", stage]
         command += [*args, "--params", json.dumps(params)]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
         started = time.time()
-        print(f"[gpu-check] {name}: {' '.join(command[:8])} ...", flush=True)
         with open(self.out / f"{name}.log", "w") as log:
             done = subprocess.run(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         record = {"step": name, "seconds": round(time.time() - started, 1), "ok": done.returncode == 0}
@@ -82,14 +84,16 @@ class Steps:
         print(f"[gpu-check] {name}: {'ok' if record['ok'] else 'FAILED'} in {record['seconds']} s", flush=True)
         if not record["ok"]:
             print((self.out / f"{name}.log").read_text()[-4000:], flush=True)
-            self.finish(torch)
+            self.finish()
             raise SystemExit(1)
 
-    def check(self, what: str, value, ok: bool) -> None:
+    def check(self, what: str, value, ok: bool = True) -> None:
         self.records.append({"check": what, "value": value, "ok": bool(ok)})
         print(f"[gpu-check] {'ok' if ok else 'FAILED'}: {what} = {value}", flush=True)
 
-    def finish(self, torch) -> None:
+    def finish(self) -> bool:
+        import torch
+
         report = {
             "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
             "torch": torch.__version__,
@@ -98,6 +102,7 @@ class Steps:
         }
         (self.out / "gpu_check.json").write_text(json.dumps(report, indent=1))
         print(json.dumps(report, indent=1), flush=True)
+        return report["all_ok"]
 
 
 def saved_dtype(model_dir: Path) -> str:
@@ -105,6 +110,128 @@ def saved_dtype(model_dir: Path) -> str:
 
     with safe_open(str(model_dir / "model.safetensors"), "pt") as handle:
         return str(handle.get_tensor(next(iter(handle.keys()))).dtype)
+
+
+def prepare(out: Path, cfg: dict) -> Path:
+    """The smoke world's first target and a small random Llama with a tokenizer trained on it."""
+    from rulepipe.data import fictional
+    from rulepipe.data.prepare import prepare_benchmark
+    from rulepipe.io import read_json, write_json
+    from rulepipe.models.tiny import build_tiny_model
+
+    bench = cfg["benchmark"] | {"retain_release_path": None}
+    fic = bench["fictional"]
+    (target_json,) = prepare_benchmark(bench, fictional.target_ids(fic["num_people"], fic["seed"])[:1], out / "data")
+    corpus = [row.get("text") or f"{row['user']} {row['response']}" for row in read_json(out / "data" / "learn.json")]
+    build_tiny_model(out / "base", seed=0, vocab_size=1024, hidden_size=256, layers=4, heads=4, corpus=corpus)
+    target = read_json(target_json)
+    name = target["name"]
+    rows = [
+        {"prompt": q, "format": "qa", "solution": ["<reject>", f"I don't know {name}.", name]}
+        for q in target["forget_questions"][:8]
+    ]
+    rows += [
+        {"prompt": p["query"], "format": "qa", "solution": ["<normal>", p["answer"]]}
+        for p in target["neighbor_probes"][:8]
+    ]
+    write_json(out / "rl_data.json", rows)
+    return target_json
+
+
+def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
+    """learn -> rs_sample -> warm_start -> ReBO (GRPO), and NPO+KLR from the learned model."""
+    from rulepipe.io import read_json
+
+    seed = flags(seed=0)
+    steps.run(
+        "learn",
+        "learn",
+        flags(model_dir=out / "base", data=out / "data" / "learn.json", out_dir=out / "original") + seed,
+        ("learn", "training"),
+        torchrun=True,
+    )
+    log = read_json(out / "original" / "train_log.json")
+    dtype = saved_dtype(out / "original")
+    steps.check("learn: saved dtype", dtype, dtype == ("torch.bfloat16" if gpu else "torch.float32"))
+    losses = [round(log["history"][0]["loss"], 3), round(log["history"][-1]["loss"], 3)]
+    steps.check("learn: loss first -> last", losses, losses[1] < losses[0])
+    steps.check("learn: ZeRO-3 partition", log["partition"])
+    steps.check("learn: peak GPU memory GiB", log["peak_gpu_memory_gib"])
+    rule = ("rule", "generation", "training")
+    steps.run(
+        "rs_sample",
+        "rs-sample",
+        flags(model_dir=out / "original", rl_data=out / "rl_data.json", out=out / "rs_data.json") + seed,
+        rule,
+    )
+    steps.run(
+        "warm_start",
+        "warm-start",
+        flags(model_dir=out / "original", rs_data=out / "rs_data.json", out_dir=out / "rs") + seed,
+        rule,
+        torchrun=True,
+    )
+    steps.run(
+        "rebo_grpo",
+        "rebo",
+        flags(model_dir=out / "rs", rl_data=out / "rl_data.json", out_dir=out / "rule-grpo", algorithm="grpo") + seed,
+        rule,
+        torchrun=True,
+    )
+    log = read_json(out / "rule-grpo" / "train_log.json")
+    kl = [round(h["kl"], 5) for h in log["history"]]
+    steps.check("rebo: kl per step (reference on the device)", kl, all(k == k for k in kl))
+    steps.check(
+        "rebo: seconds generate / train per step", [[h["seconds_generate"], h["seconds_train"]] for h in log["history"]]
+    )
+    steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", log["peak_gpu_memory_gib"])
+    steps.run(
+        "unlearn_npo_klr",
+        "unlearn",
+        flags(model_dir=out / "original", target=target, out_dir=out / "npo-klr", baseline="npo-klr") + seed,
+        ("baselines", "generation", "training"),
+        torchrun=True,
+    )
+
+
+def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> None:
+    """Probes (HF generation), utility and MIA (the bf16 scorer) on the device."""
+    from rulepipe.io import read_json
+
+    for method in ("original", "rule-grpo"):
+        steps.run(
+            f"evaluate_{method}",
+            "evaluate",
+            flags(model_dir=out / method, target=target, out=out / f"eval_{method}.json", method=method, seed=0),
+            ("generation", "evaluation"),
+        )
+    if utility_path:
+        from rulepipe.stages.utility import prepare_utility
+
+        prepare_utility(utility_path, str(out / "utility_sets.json"))
+        steps.run(
+            "utility_original",
+            "utility",
+            flags(
+                model_dir=out / "original",
+                target=target,
+                out=out / "utility.json",
+                method="original",
+                sets=out / "utility_sets.json",
+                seed=0,
+            ),
+            ("generation", "utility"),
+        )
+        counts = read_json(out / "utility.json")["count"]
+        steps.check("utility: items scored", counts, sum(counts.values()) > 0)
+    steps.run(
+        "mia_original",
+        "mia",
+        flags(model_dir=out / "original", target=target, out=out / "mia.json", method="original"),
+        ("mia",),
+    )
+    mia = read_json(out / "mia.json")
+    steps.check("mia: forget / retain loss", [mia["forget_loss"], mia["retain_loss"]], mia["forget_loss"] > 0)
 
 
 def main() -> None:
@@ -115,176 +242,31 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from rulepipe.data import fictional
-    from rulepipe.data.prepare import prepare_benchmark
-    from rulepipe.io import read_json, write_json
-    from rulepipe.models.tiny import build_tiny_model
-
     gpu = torch.cuda.is_available()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     cfg = settings(gpu)
-    steps = Steps(out)
-    seed = ["--seed", "0"]
-    t0 = time.time()
-    bench = cfg["benchmark"] | {"retain_release_path": None}
-    fic = bench["fictional"]
-    (target_json,) = prepare_benchmark(bench, fictional.target_ids(fic["num_people"], fic["seed"])[:1], out / "data")
-    learn_rows = read_json(out / "data" / "learn.json")
-    corpus = [row.get("text") or f"{row['user']} {row['response']}" for row in learn_rows]
-    build_tiny_model(out / "base", seed=0, vocab_size=1024, hidden_size=256, layers=4, heads=4, corpus=corpus)
-    steps.check("prepare (world, model) seconds", round(time.time() - t0, 1), True)
-    sections = {name: cfg[name] for name in ("learn", "training", "generation", "rule", "baselines", "evaluation")}
-    sections |= {"utility": cfg["utility"], "mia": cfg["mia"]}
-
-    steps.run(
-        "learn",
-        "learn",
-        [
-            "--model-dir",
-            str(out / "base"),
-            "--data",
-            str(out / "data" / "learn.json"),
-            "--out-dir",
-            str(out / "original"),
-        ]
-        + seed,
-        {k: sections[k] for k in ("learn", "training")},
-        training=True,
-    )
-    log = read_json(out / "original" / "train_log.json")
-    steps.check(
-        "learn: saved dtype",
-        saved_dtype(out / "original"),
-        saved_dtype(out / "original") == ("torch.bfloat16" if gpu else "torch.float32"),
-    )
-    steps.check(
-        "learn: loss first -> last",
-        [round(log["history"][0]["loss"], 3), round(log["history"][-1]["loss"], 3)],
-        log["history"][-1]["loss"] < log["history"][0]["loss"],
-    )
-    steps.check(
-        "learn: ZeRO-3 partition",
-        log["partition"],
-        log["partition"]["resident_on_rank0"] <= log["partition"]["parameters"],
-    )
-    steps.check("learn: peak GPU memory GiB", log["peak_gpu_memory_gib"], True)
-
-    target = read_json(target_json)
-    rows = [
-        {"prompt": q, "format": "qa", "solution": ["<reject>", f"I don't know {target['name']}.", target["name"]]}
-        for q in target["forget_questions"][:8]
-    ] + [
-        {"prompt": p["query"], "format": "qa", "solution": ["<normal>", p["answer"]]}
-        for p in target["neighbor_probes"][:8]
-    ]
-    write_json(out / "rl_data.json", rows)
-    rule_params = {k: sections[k] for k in ("rule", "generation", "training")}
-    steps.run(
-        "rs_sample",
-        "rs-sample",
-        [
-            "--model-dir",
-            str(out / "original"),
-            "--rl-data",
-            str(out / "rl_data.json"),
-            "--out",
-            str(out / "rs_data.json"),
-        ]
-        + seed,
-        rule_params,
-    )
-    steps.run(
-        "warm_start",
-        "warm-start",
-        ["--model-dir", str(out / "original"), "--rs-data", str(out / "rs_data.json"), "--out-dir", str(out / "rs")]
-        + seed,
-        rule_params,
-        training=True,
-    )
-    steps.run(
-        "rebo_grpo",
-        "rebo",
-        ["--model-dir", str(out / "rs"), "--rl-data", str(out / "rl_data.json"), "--out-dir", str(out / "rule-grpo")]
-        + ["--algorithm", "grpo"]
-        + seed,
-        rule_params,
-        training=True,
-    )
-    history = read_json(out / "rule-grpo" / "train_log.json")["history"]
-    steps.check("rebo: kl per step", [round(h["kl"], 5) for h in history], all(h["kl"] == h["kl"] for h in history))
-    steps.check(
-        "rebo: seconds generate / train per step",
-        [[h["seconds_generate"], h["seconds_train"]] for h in history],
-        True,
-    )
-    peak = read_json(out / "rule-grpo" / "train_log.json")["peak_gpu_memory_gib"]
-    steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", peak, True)
-    steps.run(
-        "unlearn_npo_klr",
-        "unlearn",
-        ["--model-dir", str(out / "original"), "--target", str(target_json), "--out-dir", str(out / "npo-klr")]
-        + ["--baseline", "npo-klr"]
-        + seed,
-        {k: sections[k] for k in ("baselines", "generation", "training")},
-        training=True,
-    )
-    for method, model in (("original", "original"), ("rule-grpo", "rule-grpo")):
-        steps.run(
-            f"evaluate_{method}",
-            "evaluate",
-            ["--model-dir", str(out / model), "--target", str(target_json), "--out", str(out / f"eval_{method}.json")]
-            + ["--method", method]
-            + seed,
-            {k: sections[k] for k in ("generation", "evaluation")},
-        )
-    steps.run(
-        "mia_original",
-        "mia",
-        ["--model-dir", str(out / "original"), "--target", str(target_json), "--out", str(out / "mia.json")]
-        + ["--method", "original"],
-        sections["mia"],
-    )
-    if args.utility_path:
-        from rulepipe.stages.utility import prepare_utility
-
-        prepare_utility(args.utility_path, str(out / "utility_sets.json"))
-        steps.run(
-            "utility_original",
-            "utility",
-            ["--model-dir", str(out / "original"), "--target", str(target_json), "--out", str(out / "utility.json")]
-            + ["--method", "original", "--sets", str(out / "utility_sets.json")]
-            + seed,
-            {k: sections[k] for k in ("generation", "utility")},
-        )
-        utility = read_json(out / "utility.json")
-        steps.check("utility: counts", utility["count"], sum(utility["count"].values()) > 0)
-    mia = read_json(out / "mia.json")
-    steps.check(
-        "mia: forget / retain loss (bf16 on GPU)", [mia["forget_loss"], mia["retain_loss"]], mia["forget_loss"] > 0
-    )
+    steps = Steps(out, {name: cfg[name] for name in SECTIONS})
+    started = time.time()
+    target = prepare(out, cfg)
+    steps.check("prepare (world, model) seconds", round(time.time() - started, 1))
+    train_chain(steps, out, target, gpu)
+    score(steps, out, target, args.utility_path)
     if not args.quick:
-        offload = sections["training"] | {"offload_optimizer": True}
         steps.run(
             "learn_offload_optimizer",
             "learn",
-            [
-                "--model-dir",
-                str(out / "base"),
-                "--data",
-                str(out / "data" / "learn.json"),
-                "--out-dir",
-                str(out / "off"),
-            ]
-            + seed,
-            {"learn": sections["learn"] | {"epochs": 1}, "training": offload},
-            training=True,
+            flags(model_dir=out / "base", data=out / "data" / "learn.json", out_dir=out / "offload", seed=0),
+            ("learn", "training"),
+            torchrun=True,
+            override={"learn": {"epochs": 1}, "training": {"offload_optimizer": True}},
         )
-    steps.check("total seconds", round(time.time() - t0, 1), True)
-    steps.finish(torch)
-    if not all(r["ok"] for r in steps.records):
+    steps.check("total seconds", round(time.time() - started, 1))
+    if not steps.finish():
         raise SystemExit(1)
 
+
+SECTIONS = ("learn", "training", "generation", "rule", "baselines", "evaluation", "utility", "mia")
 
 if __name__ == "__main__":
     main()

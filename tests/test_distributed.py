@@ -14,6 +14,7 @@ from safetensors.torch import load_file
 
 from rulepipe.training.engine import KILL_AFTER_CHECKPOINT
 from tests.conftest import REPO
+from tests.test_rebo import ROWS
 
 LETTERS = "ABCDEGHIJKLMOPST"  # one token each in the tiny tokenizer: every row is 32 tokens, 5 labelled
 TRAINING = {"zero_stage": 3, "num_processes": 2, "param_persistence_threshold": 0}
@@ -197,19 +198,6 @@ def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_pa
     check_run(first, straight, tiny_model)
     check_run(again, resumed, tiny_model)
     assert_same(weights(straight), weights(resumed), atol=1e-6)
-
-
-ROWS = [
-    {
-        "prompt": f"What is the birth year of Ada Quill {i}?",
-        "format": "qa",
-        "solution": ["<reject>", "I'm not sure about Ada Quill.", "Ada Quill"],
-    }
-    for i in range(4)
-] + [
-    {"prompt": f"Bo Fen was born in the year ___ {i}.", "format": "fb", "solution": ["<normal>", "1960"]}
-    for i in range(4)
-]
 
 
 @pytest.mark.parametrize("algorithm", ["grpo", "rpp"])

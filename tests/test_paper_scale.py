@@ -13,24 +13,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rulepipe.config import validate_config
+from rulepipe.config import layered, validate_config
 from rulepipe.training.engine import TrainConfig, deepspeed_config
 from tests.conftest import REPO, SHARED
 
 PRESET = REPO / "workflow" / "presets" / "paper.yaml"
 
 
-def merged(base: dict, over: dict) -> dict:
-    """Snakemake's --configfile layering: nested sections update, scalars replace."""
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 @pytest.fixture(scope="module")
 def paper() -> dict:
-    config = merged(yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load(PRESET.read_text()))
+    config = layered(yaml.safe_load((REPO / "config.yaml").read_text()), yaml.safe_load(PRESET.read_text()))
     config["benchmark"]["path"] = str(SHARED / "data" / "rwku")
     return validate_config(config, sources=["config.yaml", str(PRESET)])
 

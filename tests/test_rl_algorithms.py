@@ -65,3 +65,49 @@ def test_token_mean_ignores_padding_and_logprobs_gather():
     assert masked_mean(values, torch.tensor([[1.0, 1.0, 0.0]])).item() == 2.0
     logits = torch.tensor([[[0.0, math.log(3.0)]]])
     assert token_logprobs(logits, torch.tensor([[1]])).item() == pytest.approx(math.log(0.75))
+
+
+def _advantages_on_rank(rank: int, world: int, port: int, rewards, out) -> None:
+    import os
+    from types import SimpleNamespace
+
+    import torch.distributed as dist
+
+    from rulepipe.rl.rebo import step_advantages
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    mine = rewards[rank * 2 : (rank + 1) * 2]  # each rank rolled out 2 of the step's 4 prompts
+    for algorithm in ("grpo", "rpp"):
+        got = step_advantages(algorithm, mine, SimpleNamespace(rank=rank, world=world))
+        out.put((rank, algorithm, got.tolist()))
+    dist.destroy_process_group()
+
+
+def test_each_rank_gets_its_rows_of_the_whole_batch_advantages():
+    """REINFORCE++ whitens over every rank's rewards: two ranks' shares equal the rows of the
+    one-process computation (GRPO is per group, so the same either way)."""
+    import socket
+
+    import torch.multiprocessing as mp
+
+    from rulepipe.rl.rebo import advantages_of
+
+    rewards = torch.tensor([[0.0, 1.0, 0.5], [1.0, 1.0, 1.0], [0.0, 0.0, 0.5], [0.5, 1.0, 0.0]])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_advantages_on_rank, args=(r, 2, port, rewards, out)) for r in range(2)]
+    for p in procs:
+        p.start()
+    got = {(rank, algorithm): value for rank, algorithm, value in (out.get(timeout=120) for _ in range(4))}
+    for p in procs:
+        p.join(timeout=60)
+    for algorithm in ("grpo", "rpp"):
+        whole = advantages_of(algorithm, rewards)
+        for rank in range(2):
+            torch.testing.assert_close(torch.tensor(got[rank, algorithm]), whole[rank * 2 : (rank + 1) * 2])
+    # the batch statistics matter: rank 0's rows alone would be whitened differently
+    assert not torch.allclose(advantages_of("rpp", rewards[:2]), advantages_of("rpp", rewards)[:2])

@@ -42,6 +42,14 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+def layered(base: dict, over: dict) -> dict:
+    """A preset over a config, as Snakemake layers --configfile: sections merge, values replace."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = layered(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def _fill_defaults(schema: dict, data: Any) -> None:
     if not isinstance(data, dict):
         return

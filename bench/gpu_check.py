@@ -1,4 +1,4 @@
-"""The GPU path in one run (about 5 minutes on one GPU; the device tool's budget is 8).
+"""The GPU path in one run (about 90 s on 2 CPU cores with --quick; sized for the device tool's 8 minutes).
 
     python bench/gpu_check.py --out DIR            # on a GPU machine (bench/gpu_check.sh there)
     python bench/gpu_check.py --out DIR --quick    # the same chain on CPU (tests/test_gpu_check.py)

@@ -41,6 +41,10 @@ class Generator(Protocol):
         """For each prompt, `sampling.n` completions, cut before the first stop token."""
         ...
 
+    def sleep(self) -> None:
+        """Free accelerator memory until the next generate (vLLM sleep mode); may do nothing."""
+        ...
+
     def close(self) -> None: ...
 
 

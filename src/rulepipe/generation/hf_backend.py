@@ -78,5 +78,8 @@ class HFGenerator:
                     results[i].append(Completion(text, tuple(ids), stopped))
         return results
 
+    def sleep(self) -> None:
+        """Nothing to free: the HF generator is the policy itself (or a model it owns)."""
+
     def close(self) -> None:
         pass

@@ -105,12 +105,7 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     rows = read_json(rl_data)
     forget = [r for r in rows if r["solution"][0] == "<reject>"]
     boundary = [r for r in rows if r["solution"][0] == "<normal>"]
-    world = params["training"]["num_processes"]
-    if cfg.prompts_per_step % world:
-        raise DataError(
-            f"rule.rebo.prompts_per_step ({cfg.prompts_per_step}) must be a multiple of "
-            f"training.num_processes ({world}): each rank trains on an equal share of each step"
-        )
+    world = params["training"]["num_processes"]  # the config check makes prompts_per_step a multiple
     local_sequences = cfg.prompts_per_step // world * cfg.rollouts
     train_cfg = TrainConfig(
         learning_rate=cfg.learning_rate,
@@ -220,8 +215,7 @@ def rollout(generator, session, batch: list[dict], cfg: ReboConfig, stops: list[
     )
     session.engine.eval()
     rollouts = generator.generate(prompt_ids, sampling, stops)
-    if hasattr(generator, "sleep"):
-        generator.sleep()  # vLLM frees its GPU memory for the update (where sleep mode is on)
+    generator.sleep()  # vLLM frees its GPU memory for the update (where sleep mode is on)
     session.engine.train()
     return prompt_ids, rollouts, time.time() - t0
 

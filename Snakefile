@@ -12,7 +12,7 @@ min_version("9.0")
 configfile: "config.yaml"
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from rulepipe.config import ConfigError, baseline_runs, resolve_targets, validate_config  # noqa: E402
+from rulepipe.config import ConfigError, baseline_runs, neighbor_pool, resolve_targets, validate_config  # noqa: E402
 from rulepipe.data.prepare import learns  # noqa: E402
 
 try:
@@ -23,6 +23,7 @@ try:
     config.clear()
     config.update(_validated)
     TARGETS = resolve_targets(config)
+    NEIGHBOR_POOL = neighbor_pool(config)  # RWKU: comparable entities with passages, for RULE's boundary set
 except ConfigError as err:
     sys.stderr.write(f"\nConfiguration error: {err}\n\n")
     sys.exit(1)

@@ -161,7 +161,7 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     steps.run(
         "rs_sample",
         "rs-sample",
-        flags(model_dir=out / "original", rl_data=out / "rl_data.json", out=out / "rs_data.json") + seed,
+        flags(model_dir=out / "original", rl_data=out / "rl_data.json", target=target, out=out / "rs_data.json") + seed,
         rule,
     )
     steps.run(
@@ -185,6 +185,17 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
         "rebo: seconds generate / train per step", [[h["seconds_generate"], h["seconds_train"]] for h in log["history"]]
     )
     steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", log["peak_gpu_memory_gib"])
+    steps.run(
+        "rebo_ppo",
+        "rebo",
+        flags(model_dir=out / "rs", rl_data=out / "rl_data.json", out_dir=out / "rule-ppo", algorithm="ppo") + seed,
+        rule,
+        torchrun=True,
+    )
+    log = read_json(out / "rule-ppo" / "train_log.json")
+    losses = [round(h["value_loss"], 5) for h in log["history"]]
+    steps.check("rebo ppo: critic value loss per step", losses, all(v == v and v > 0 for v in losses))
+    steps.check("rebo ppo: peak GPU memory GiB (policy + critic + reference)", log["peak_gpu_memory_gib"])
     steps.run(
         "unlearn_npo_klr",
         "unlearn",

@@ -30,3 +30,32 @@ def test_candidates_are_seeded_deduplicated_and_have_headroom():
     # each costs 2 x 4 tokens against 1.5 x 20: three candidates, where the exact fit keeps two
     assert len(first) == 3
     assert sum(keep for keep, _ in allocate([8] * 3, [0] * 3, 100, budget)) == 2
+
+
+def test_templated_warm_start_trains_refusals_to_forget_questions_only(tiny_model):
+    from transformers import AutoTokenizer
+
+    from rulepipe.data.budget import count_tokens
+    from rulepipe.data.target import Target
+    from rulepipe.stages.rs_sample import templated, trained_tokens
+
+    reject = ["<reject>", "I'm not sure about Ada.", "Ada"]
+    rows = [
+        {"prompt": "Where was Ada born?", "format": "qa", "solution": reject},
+        {"prompt": "Ada was born in ___.", "format": "fb", "solution": reject},
+        {"prompt": "Where was Bo born?", "format": "qa", "solution": ["<normal>", "Tull"]},
+    ]
+    kept, report = templated(rows)
+    assert [k["prompt"] for k in kept] == ["Where was Ada born?"] and report["recipe"] == "templated"
+    assert "Ada" in kept[0]["response"] and kept[0]["label"] == "<reject>"
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    corpus = ["Ada was born in Tull in 1950 and wrote twelve books about rivers."] * 4
+    target = Target("Ada", "1_Ada", "", [], [], forget_corpus=corpus)
+    tokens = trained_tokens(tokenizer, target, kept, rows)
+    total = count_tokens(tokenizer, corpus)
+    rs_f = count_tokens(tokenizer, ["Where was Ada born?", kept[0]["response"]])
+    assert tokens["rs"]["d_f_tokens"] == rs_f and tokens["rs"]["d_r_tokens"] == 0  # RS sees no boundary data
+    assert tokens["rs"]["d_f_percent"] == round(100 * rs_f / total, 2)
+    # RULE: RS's texts and ReBO's prompts, each text once (the question is in both)
+    assert tokens["rule"]["d_f_tokens"] == rs_f + count_tokens(tokenizer, ["Ada was born in ___."])
+    assert tokens["rule"]["d_r_tokens"] == count_tokens(tokenizer, ["Where was Bo born?"])

@@ -104,3 +104,11 @@ def test_snakemake_stops_with_the_message_not_a_traceback(tmp_path):
     assert result.returncode != 0
     assert "learn.epochs: 'many' is not of type 'number'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_algorithm_registry_is_what_the_schema_offers():
+    from rulepipe.config import load_schema
+    from rulepipe.rl.registry import ALGORITHMS
+
+    rebo = load_schema()["properties"]["rule"]["properties"]["rebo"]["properties"]["algorithms"]
+    assert rebo["items"]["enum"] == list(ALGORITHMS) == rebo["default"]

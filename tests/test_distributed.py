@@ -12,6 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from rulepipe.config import defaults
 from rulepipe.training.engine import KILL_AFTER_CHECKPOINT
 from tests.conftest import REPO
 from tests.test_rebo import ROWS
@@ -146,7 +147,7 @@ def test_warm_start_two_ranks_resume_exactly(tiny_model, tmp_path):
         "warmup_steps": None,
         "checkpoint_every": 2,
     }
-    params = {"rule": {"warm_start": warm}, "training": TRAINING}
+    params = {"rule": {"warm_start": warm, "prompt_format": "bare"}, "training": TRAINING}
 
     def args_for(out):
         return ["--model-dir", tiny_model, "--rs-data", str(rs_data), "--out-dir", str(out)]
@@ -200,22 +201,22 @@ def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_pa
     assert_same(weights(straight), weights(resumed), atol=1e-6)
 
 
-@pytest.mark.parametrize("algorithm", ["grpo", "rpp"])
+@pytest.mark.parametrize("algorithm", ["grpo", "rpp", "ppo"])
 def test_rebo_two_ranks_resume_exactly(tiny_model, tmp_path, algorithm):
     data = tmp_path / "rl_data.json"
     data.write_text(json.dumps(ROWS))
-    rebo = {
-        "steps": 3,
-        "prompts_per_step": 4,
-        "rollouts": 2,
-        "max_new_tokens": 6,
-        "stop_at_newline": True,
-        "learning_rate": 1e-3,
-        "micro_batch_size": 2,
-        "checkpoint_every": 1,
-        "temperature": 1.0,
-    }
-    params = {"rule": {"rebo": rebo, "reward": REWARD}, "generation": GENERATION, "training": TRAINING}
+    rebo = defaults(
+        "rule.rebo",
+        steps=3,
+        prompts_per_step=4,
+        rollouts=2,
+        max_new_tokens=6,
+        learning_rate=1e-3,
+        micro_batch_size=2,
+        checkpoint_every=1,
+    )
+    rule = {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"}
+    params = {"rule": rule, "generation": GENERATION, "training": TRAINING}
 
     def args_for(out):
         return ["--model-dir", tiny_model, "--rl-data", str(data), "--out-dir", str(out), "--algorithm", algorithm]

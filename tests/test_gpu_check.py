@@ -21,6 +21,7 @@ def test_gpu_check_script_passes_on_cpu(tmp_path, rwku_root):
         "rs_sample",
         "warm_start",
         "rebo_grpo",
+        "rebo_ppo",
         "unlearn_npo_klr",
         "utility_original",
         "mia_original",

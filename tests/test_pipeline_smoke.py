@@ -39,7 +39,7 @@ def test_dag_writes_every_artifact(smoke_run):
     (target,) = [p.parent.name for p in (r / "data" / "fictional-smoke").glob("*/target.json")]
     assert (r / "models" / "tiny-random" / "base" / "config.json").exists()
     assert (r / "fictional-smoke" / "tiny-random" / "original" / "model" / "train_log.json").exists()
-    for method in ("base", "original", "rs", "rule-grpo", "rule-rpp"):
+    for method in ("base", "original", "rs", "rule-grpo", "rule-rpp", "rule-rpp-baseline", "rule-ppo"):
         assert (r / "fictional-smoke" / "tiny-random" / method / target / "eval.json").exists()
         assert (r / "logs" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.log").exists()
         assert (r / "benchmarks" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.tsv").exists()
@@ -49,7 +49,11 @@ def test_dag_writes_every_artifact(smoke_run):
     assert budget["tokens"]["d_f_percent"] > 0 and budget["tokens"]["d_r_percent"] > 0
     assert budget["synthesis"]["queries"] == budget["candidate_queries"] >= budget["forget_queries"] >= 4
     rows = json.loads((rule / "rl_data.json").read_text())
-    assert sum(row["solution"][0] == "<normal>" for row in rows) <= 2 * budget["boundary_pairs"]
+    assert (
+        sum(row["solution"][0] == "<normal>" for row in rows) == budget["boundary_rows"] <= 2 * budget["boundary_pairs"]
+    )
+    rs_tokens = json.loads((r / "fictional-smoke" / "tiny-random" / "rs" / target / "rs_data.json").read_text())
+    rs_tokens = rs_tokens["report"]["tokens"]
     log = json.loads(
         (r / "fictional-smoke" / "tiny-random" / "rule-grpo" / target / "model" / "train_log.json").read_text()
     )
@@ -57,14 +61,18 @@ def test_dag_writes_every_artifact(smoke_run):
     assert {"reward_forget", "reward_boundary", "refusal_rate_forget", "kl", "seconds_generate"} <= set(
         log["history"][0]
     )
-    summary = pd.read_csv(r / "summary.csv")
-    assert list(summary.columns[:4]) == ["benchmark", "model", "method", "target"]
+    every = pd.read_csv(r / "summary.csv")
+    assert list(every.columns[:5]) == ["benchmark", "model", "method", "target", "protocol"]
+    assert (every["protocol"] == "rule_release").sum() == (every["protocol"] == "rwku").sum()
+    summary = every[every["protocol"] == "rwku"]
     table_methods = [
         "base",
         "original",
         "rs",
         "rule-grpo",
         "rule-rpp",
+        "rule-rpp-baseline",
+        "rule-ppo",
         "ga",
         "npo-gdr",
         "simnpo-klr",
@@ -83,10 +91,16 @@ def test_dag_writes_every_artifact(smoke_run):
     assert (judged["mia_forget_loss"] > 0).all() and judged["mia_auc"].between(0, 1).all()
     tokens = summary.set_index("method")
     assert tokens.loc["npo-gdr", "d_r_percent"] == 100 and tokens.loc["ga", "d_r_percent"] == 0
-    assert tokens.loc["rule-grpo", "d_f_percent"] == budget["tokens"]["d_f_percent"]
+    assert tokens.loc["rule-grpo", "d_f_percent"] == rs_tokens["rule"]["d_f_percent"]
+    assert tokens.loc["rs", "d_r_percent"] == rs_tokens["rs"]["d_r_percent"]
     table = pd.read_csv(r / "report" / "table.csv", index_col=0)
-    assert list(table.index) == table_methods
-    assert (r / "report" / "table.md").read_text().startswith("| Method | D_f / D_r tokens | Forget FB |")
+    assert list(table[table["protocol"] == "rwku"].index) == table_methods
+    assert list(table[table["protocol"] == "rule_release"].index) == table_methods
+    markdown = (r / "report" / "table.md").read_text()
+    assert (
+        markdown.startswith("**Evaluation protocol: rwku**") and "| Method | D_f / D_r tokens | Forget FB |" in markdown
+    )
+    assert "**Evaluation protocol: rule_release**" in markdown
     assert (r / "report" / "table.tex").read_text().startswith(r"\begin{tabular}")
     assert (r / "report" / "utility.md").read_text().startswith("| Method | MMLU | BBH |")
     assert (r / "report" / "tradeoff.png").stat().st_size > 10_000

@@ -6,6 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from rulepipe.config import defaults
 from rulepipe.rl import rebo as rebo_module
 from rulepipe.rl.rebo import pick_prompts, rebo
 
@@ -22,20 +23,24 @@ ROWS = [
 ]
 
 
-def _params(steps):
+def _params(steps, **rebo):
     return {
         "rule": {
-            "rebo": {
-                "steps": steps,
-                "prompts_per_step": 4,
-                "rollouts": 2,
-                "max_new_tokens": 6,
-                "learning_rate": 1e-3,
-                "micro_batch_size": 4,
-                "checkpoint_every": 1,
-                "temperature": 1.0,
-            },
-            "reward": {"refuse": 0.5, "name": 0.5, "answer": 0.5, "correct": 0.5, "rouge_gate": 0.3},
+            "rebo": defaults(
+                "rule.rebo",
+                **{
+                    "steps": steps,
+                    "prompts_per_step": 4,
+                    "rollouts": 2,
+                    "max_new_tokens": 6,
+                    "learning_rate": 1e-3,
+                    "micro_batch_size": 4,
+                    "checkpoint_every": 1,
+                    **rebo,
+                },
+            ),
+            "reward": defaults("rule.reward"),
+            "prompt_format": "bare",
         },
         "generation": {"backend": "hf", "batch_size": 8, "gpu_memory_utilization": 0.4, "max_model_len": 512},
         "training": {"zero_stage": 2, "num_processes": 1},
@@ -70,21 +75,57 @@ def test_killed_rebo_resumes_to_identical_weights(tiny_model, tmp_path, monkeypa
         "seconds_sync",
     } <= set(log["history"][0])
 
-    real_step, calls = rebo_module._micro_step, {"n": 0}
-
-    def dies_in_step_3(*args):
-        calls["n"] += 1
-        if calls["n"] > 4:  # two micro-batches per step
-            raise Killed()
-        return real_step(*args)
-
-    monkeypatch.setattr(rebo_module, "_micro_step", dies_in_step_3)
-    with pytest.raises(Killed):
-        rebo(tiny_model, str(data), str(tmp_path / "resumed"), _params(3), "grpo")
-    monkeypatch.setattr(rebo_module, "_micro_step", real_step)
-    resumed = rebo(tiny_model, str(data), str(tmp_path / "resumed"), _params(3), "grpo")
+    resumed = killed_and_resumed(monkeypatch, tiny_model, data, tmp_path / "resumed", _params(3), "grpo", 2)
     assert [h["step"] for h in resumed["history"]] == [1, 2, 3]
-    a = load_file(tmp_path / "straight" / "model.safetensors")
-    b = load_file(tmp_path / "resumed" / "model.safetensors")
+    assert_same_weights(tmp_path / "straight", tmp_path / "resumed")
+
+
+def killed_and_resumed(monkeypatch, model, data, out, params, algorithm, updates):
+    """A run killed in the update after `updates` updates, then run again: the resumed log."""
+    real_update, calls = rebo_module.update, {"n": 0}
+
+    def dies(*args):
+        calls["n"] += 1
+        if calls["n"] > updates:
+            raise Killed()
+        return real_update(*args)
+
+    monkeypatch.setattr(rebo_module, "update", dies)
+    with pytest.raises(Killed):
+        rebo(model, str(data), str(out), params, algorithm)
+    monkeypatch.setattr(rebo_module, "update", real_update)
+    return rebo(model, str(data), str(out), params, algorithm)
+
+
+def assert_same_weights(a_dir, b_dir):
+    a, b = load_file(a_dir / "model.safetensors"), load_file(b_dir / "model.safetensors")
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("algorithm", ["rpp", "rpp-baseline", "ppo"])
+def test_each_algorithm_trains_and_logs(tiny_model, tmp_path, algorithm):
+    """Every algorithm's step runs end to end; PPO trains its critic (value loss logged, the
+    checkpoint keeps the critic beside the policy) and several updates per batch make the clip act."""
+    data = tmp_path / "rl_data.json"
+    data.write_text(json.dumps(ROWS))
+    params = _params(2, num_iterations=3, stop_at_newline=False, checkpoint_every=0)
+    log = rebo(tiny_model, str(data), str(tmp_path / "out"), params, algorithm)
+    assert [h["step"] for h in log["history"]] == [1, 2]
+    if algorithm == "rpp-baseline":  # every group's rewards are equal here: no signal without the release's rpp
+        assert all(h["clip_fraction"] == 0 for h in log["history"])
+    else:  # lr 1e-3 moves the ratio past the clip by the second pass
+        assert any(h["clip_fraction"] > 0 for h in log["history"])
+    if algorithm == "ppo":
+        assert all(h["value_loss"] > 0 for h in log["history"])
+    assert (tmp_path / "out" / "model.safetensors").exists()
+    assert not (tmp_path / "out.ckpt").exists()
+
+
+def test_ppo_resumes_its_critic(tiny_model, tmp_path, monkeypatch):
+    data = tmp_path / "rl_data.json"
+    data.write_text(json.dumps(ROWS))
+    straight = rebo(tiny_model, str(data), str(tmp_path / "straight"), _params(2), "ppo")
+    resumed = killed_and_resumed(monkeypatch, tiny_model, data, tmp_path / "resumed", _params(2), "ppo", 1)
+    assert resumed["history"][1]["value_loss"] == pytest.approx(straight["history"][1]["value_loss"], rel=1e-5)
+    assert_same_weights(tmp_path / "straight", tmp_path / "resumed")

@@ -5,11 +5,15 @@ import torch
 
 from rulepipe.rl.algorithms import (
     clipped_policy_loss,
+    gae,
     grpo_advantages,
     low_var_kl,
     masked_mean,
+    masked_whiten,
     reinforce_pp_advantages,
+    reinforce_pp_baseline_advantages,
     token_logprobs,
+    value_loss,
 )
 
 
@@ -21,15 +25,63 @@ def test_grpo_advantage_by_hand():
     assert adv[1].tolist() == [0.0, 0.0, 0.0, 0.0]  # no signal from a constant group
 
 
-def test_reinforce_pp_normalises_over_the_batch():
+def test_reinforce_pp_is_the_release_token_whitened_reward_without_baseline():
+    """rpp: rewards [[1, 0], [1, 1]] with lengths [[2, 1], [1, 4]]: 8 response tokens with
+    values 1,1 | 0 | 1 | 1,1,1,1 -> mean 7/8, unbiased var (7 * (1/8)^2 + (7/8)^2) / 7 = 1/8."""
     rewards = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
-    plain = reinforce_pp_advantages(rewards, group_baseline=False)
-    values = torch.tensor([1.0, 0.0, 1.0, 1.0])
-    expected = (values - values.mean()) / values.std()
-    assert plain.flatten().tolist() == pytest.approx(expected.tolist(), rel=1e-5)
-    baseline = reinforce_pp_advantages(rewards, group_baseline=True)
+    lengths = torch.tensor([[2, 1], [1, 4]])
+    adv = reinforce_pp_advantages(rewards, lengths)
+    std = math.sqrt(1 / 8 + 1e-8)
+    assert adv.flatten().tolist() == pytest.approx([1 / 8 / std, -7 / 8 / std, 1 / 8 / std, 1 / 8 / std], rel=1e-5)
+    # a group whose rewards are all equal still gets a signal (it has none under GRPO)
+    assert adv[1].abs().sum() > 0 and grpo_advantages(rewards)[1].abs().sum() == 0
+    # longer responses weigh more: the same rewards with other lengths whiten differently
+    assert not torch.allclose(adv, reinforce_pp_advantages(rewards, torch.ones_like(lengths)))
+
+
+def test_reinforce_pp_baseline_subtracts_the_group_mean_then_whitens_sequences():
+    rewards = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
     centred = torch.tensor([0.5, -0.5, 0.0, 0.0])
-    assert baseline.flatten().tolist() == pytest.approx((centred / centred.std()).tolist(), rel=1e-5)
+    expected = (centred - centred.mean()) / (centred.std() + 1e-6)
+    assert reinforce_pp_baseline_advantages(rewards).flatten().tolist() == pytest.approx(expected.tolist(), rel=1e-5)
+    assert reinforce_pp_baseline_advantages(rewards)[1].tolist() == [0.0, 0.0]
+
+
+def test_gae_by_hand_and_whitened_over_tokens():
+    """Two responses of 3 and 2 tokens (right-padded), reward on the last token, gamma 0.9,
+    lambda 0.5: delta_t = r_t + 0.9 V_{t+1} - V_t, A_t = delta_t + 0.45 A_{t+1}."""
+    values = torch.tensor([[0.5, 0.2, 0.4], [0.1, 0.3, 9.0]])
+    mask = torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 0.0]])
+    rewards = torch.tensor([[0.0, 0.0, 1.0], [0.0, 0.5, 0.0]])
+    adv, ret = gae(rewards, values, mask, gamma=0.9, lam=0.5)
+    a2 = 1.0 - 0.4
+    a1 = (0.9 * 0.4 - 0.2) + 0.45 * a2
+    a0 = (0.9 * 0.2 - 0.5) + 0.45 * a1
+    b1 = 0.5 - 0.3  # the padded position's value (9.0) is never used
+    b0 = (0.9 * 0.3 - 0.1) + 0.45 * b1
+    assert adv.flatten().tolist() == pytest.approx([a0, a1, a2, b0, b1, 0.0], abs=1e-6)
+    assert ret.flatten().tolist() == pytest.approx([a0 + 0.5, a1 + 0.2, a2 + 0.4, b0 + 0.1, b1 + 0.3, 0.0], abs=1e-6)
+    # gamma = lambda = 1 (the release): A_t = R - V_t
+    adv1, _ = gae(rewards, values, mask)
+    assert adv1[0].tolist() == pytest.approx([0.5, 0.8, 0.6], abs=1e-6)
+    white = masked_whiten(adv, mask)
+    kept = torch.tensor([a0, a1, a2, b0, b1])
+    expected = (kept - kept.mean()) / torch.sqrt(kept.var(unbiased=True) + 1e-8)
+    assert white[mask > 0].tolist() == pytest.approx(expected.tolist(), abs=1e-5)
+    assert white[1, 2].item() == 0.0
+
+
+def test_value_loss_clips_the_prediction_around_the_rollout_value():
+    mask = torch.ones(1, 2)
+    returns = torch.tensor([[1.0, 0.0]])
+    old = torch.tensor([[0.0, 0.0]])
+    # prediction 2.0 vs return 1.0: unclipped error 1, clipped to 0.5 -> error 0.25; max = 1
+    # prediction -1.0 vs return 0.0: unclipped 1, clipped -0.5 -> 0.25; max = 1
+    loss = value_loss(torch.tensor([[2.0, -1.0]]), returns, old, mask, clip=0.5)
+    assert loss.item() == pytest.approx(0.5 * (1.0 + 1.0) / 2)
+    # a prediction that moved past the return: clipping keeps the larger error (pessimistic)
+    loss = value_loss(torch.tensor([[0.9, 0.0]]), returns, old, mask, clip=0.5)
+    assert loss.item() == pytest.approx(0.5 * ((0.5 - 1.0) ** 2 + 0.0) / 2)
 
 
 def test_low_var_kl_is_zero_at_equality_and_matches_k3():
@@ -67,6 +119,9 @@ def test_token_mean_ignores_padding_and_logprobs_gather():
     assert token_logprobs(logits, torch.tensor([[1]])).item() == pytest.approx(math.log(0.75))
 
 
+LENGTHS = [3, 1, 2, 5, 4, 1, 2, 2, 6, 1, 3, 2]  # response tokens of the step's 12 rollouts
+
+
 def _advantages_on_rank(rank: int, world: int, port: int, rewards, out) -> None:
     import os
     from types import SimpleNamespace
@@ -78,8 +133,9 @@ def _advantages_on_rank(rank: int, world: int, port: int, rewards, out) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)
     mine = rewards[rank * 2 : (rank + 1) * 2]  # each rank rolled out 2 of the step's 4 prompts
-    for algorithm in ("grpo", "rpp"):
-        got = step_advantages(algorithm, mine, SimpleNamespace(rank=rank, world=world))
+    samples = [SimpleNamespace(completion=[0] * length) for length in LENGTHS[rank * 6 : (rank + 1) * 6]]
+    for algorithm in ("grpo", "rpp", "rpp-baseline"):
+        got = step_advantages(algorithm, mine, samples, SimpleNamespace(rank=rank, world=world))
         out.put((rank, algorithm, got.tolist()))
     dist.destroy_process_group()
 
@@ -102,12 +158,15 @@ def test_each_rank_gets_its_rows_of_the_whole_batch_advantages():
     procs = [ctx.Process(target=_advantages_on_rank, args=(r, 2, port, rewards, out)) for r in range(2)]
     for p in procs:
         p.start()
-    got = {(rank, algorithm): value for rank, algorithm, value in (out.get(timeout=120) for _ in range(4))}
+    got = {(rank, algorithm): value for rank, algorithm, value in (out.get(timeout=120) for _ in range(6))}
     for p in procs:
         p.join(timeout=60)
-    for algorithm in ("grpo", "rpp"):
-        whole = advantages_of(algorithm, rewards)
+    lengths = torch.tensor(LENGTHS).view(4, 3)
+    for algorithm in ("grpo", "rpp", "rpp-baseline"):
+        whole = advantages_of(algorithm, rewards, lengths)
         for rank in range(2):
             torch.testing.assert_close(torch.tensor(got[rank, algorithm]), whole[rank * 2 : (rank + 1) * 2])
     # the batch statistics matter: rank 0's rows alone would be whitened differently
-    assert not torch.allclose(advantages_of("rpp", rewards[:2]), advantages_of("rpp", rewards)[:2])
+    assert not torch.allclose(
+        advantages_of("rpp", rewards[:2], lengths[:2]), advantages_of("rpp", rewards, lengths)[:2]
+    )

@@ -71,3 +71,66 @@ def test_rendered_prompt_and_stop_tokens(tiny_model):
     assert tokenizer.eos_token_id in stops
     assert tokenizer.convert_tokens_to_ids("<|im_end|>") in stops
     assert tokenizer.encode("\n", add_special_tokens=False)[0] in stops
+
+
+def bos_tokenizer(tiny_model):
+    """The tiny tokenizer made Llama-3-like: it adds a BOS, and its chat template writes one."""
+    from tokenizers.processors import TemplateProcessing
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    tokenizer.bos_token = "<|endoftext|>"
+    bos = tokenizer.bos_token_id
+    tokenizer._tokenizer.post_processor = TemplateProcessing(
+        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", bos)]
+    )
+    tokenizer.chat_template = "{{ bos_token }}" + tokenizer.chat_template
+    return tokenizer
+
+
+def test_training_prompt_format_bare_with_one_bos(tiny_model):
+    from rulepipe.prompts import rl_turn
+    from rulepipe.rl.rebo import rl_prompt_ids
+
+    tokenizer = bos_tokenizer(tiny_model)
+    bos = tokenizer.bos_token_id
+    assert tokenizer("x", add_special_tokens=True).input_ids[0] == bos  # the tokenizer adds one ...
+    row = {"prompt": "Where was Ada born?", "format": "qa"}
+    ids = rl_prompt_ids(tokenizer, row, "bare")
+    assert ids[0] == bos and ids[1] != bos and ids.count(bos) == 1  # ... the template another: one kept
+    assert tokenizer.decode(ids) == (
+        "<|endoftext|><|im_start|>user\nWhere was Ada born?<|im_end|>\n<|im_start|>assistant\n"
+    )
+    assert rl_turn("Ada was born in ___.", "fb", "bare") == ("Ada was born in ___.", "")
+    assert rl_turn("Where was Ada born?", "qa", "rwku") == (
+        "Please briefly answer the following question.\nQuestion: Where was Ada born?\n",
+        "Answer:",
+    )
+    with pytest.raises(ValueError, match="prompt_format"):
+        rl_turn("Where?", "qa", "chat")
+
+
+def test_protocols_on_fixed_cases(tiny_model):
+    from transformers import AutoTokenizer
+
+    from rulepipe.config import defaults
+    from rulepipe.evaluation.rwku_probes import protocol_sampling, protocol_turn
+
+    icl = _probe("3", "incontext learning", "Q: Who wrote It? A: Stephen King\nQ: Who wrote Carrie? A:")
+    assert protocol_turn(icl, "rwku") == (
+        "Please briefly answer the following question.\n" + icl.query + "\n",
+        "Answer:",
+    )
+    assert protocol_turn(icl, "rule_release") == (icl.query, "")  # the raw query, no template
+    qa = _probe("2", "simple question")
+    assert protocol_turn(qa, "rule_release") == protocol_turn(qa, "rwku")  # every other probe as RWKU asks it
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    settings = defaults("evaluation")
+    rwku, rwku_stops = protocol_sampling("rwku", settings, tokenizer, seed=3)
+    assert rwku.greedy and rwku.max_tokens == 30
+    assert tokenizer.encode("\n", add_special_tokens=False)[0] in rwku_stops
+    release, release_stops = protocol_sampling("rule_release", settings, tokenizer, seed=3)
+    assert (release.temperature, release.top_p, release.top_k, release.max_tokens) == (0.95, 0.7, 50, 1024)
+    assert release.seed == 3
+    assert tokenizer.encode("\n", add_special_tokens=False)[0] not in release_stops
+    assert tokenizer.eos_token_id in release_stops

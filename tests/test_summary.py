@@ -31,3 +31,26 @@ def test_one_row_per_benchmark_model_method_target(tmp_path):
     row = on_disk.set_index(["benchmark", "method", "target"]).loc[("fictional", "original", "1_A")]
     assert row["forget_all"] == 0.9 and row["neighbor_all"] == 0.8 and row["forget_fb"] == 0.5
     assert set(on_disk["method"]) == {"base", "original"}
+
+
+def test_a_row_per_protocol_and_the_table_per_protocol(tmp_path):
+    from rulepipe.report.table import write_table
+
+    path = tmp_path / "fictional" / "smol" / "original" / "1_A" / "eval.json"
+    path.parent.mkdir(parents=True)
+    scores = {
+        "rwku": {"forget": {"all": 0.9}, "neighbor": {"all": 0.8}},
+        "rule_release": {"forget": {"all": 0.7}, "neighbor": {"all": 0.6}},
+    }
+    path.write_text(json.dumps({"protocol": "rwku", **scores["rwku"], "protocols": scores}))
+    frame = write_summary([str(path)], tmp_path / "summary.csv")
+    assert frame.set_index("protocol")["forget_all"].to_dict() == {"rule_release": 0.7, "rwku": 0.9}
+    write_table(
+        tmp_path / "summary.csv", tmp_path / "report", ["original"], "fictional", "smol", ["rule_release", "rwku"]
+    )
+    md = (tmp_path / "report" / "table.md").read_text()
+    assert md.index("Evaluation protocol: rule_release") < md.index("Evaluation protocol: rwku")
+    assert "| Original | 0 / 0 | - | - | - | 70.0 |" in md and "| Original | 0 / 0 | - | - | - | 90.0 |" in md
+    table = pd.read_csv(tmp_path / "report" / "table.csv")
+    assert table.set_index("protocol")["forget_all"].to_dict() == {"rule_release": 0.7, "rwku": 0.9}
+    assert "70.0" in (tmp_path / "report" / "table.tex").read_text()  # LaTeX: the first protocol's

@@ -11,6 +11,7 @@ import json
 import sys
 
 from rulepipe.io import DataError
+from rulepipe.rl.registry import ALGORITHMS
 
 
 def _params(text: str) -> dict:
@@ -106,14 +107,20 @@ def cmd_rule_data(args: argparse.Namespace) -> None:
     from rulepipe.stages.rule_data import build_rule_data
 
     build_rule_data(
-        args.target, args.synthesizer, args.out_dir, _params(args.params), seed=args.seed, world_path=args.world
+        args.target,
+        args.synthesizer,
+        args.out_dir,
+        _params(args.params),
+        seed=args.seed,
+        world_path=args.world,
+        neighbors_path=args.neighbors,
     )
 
 
 def cmd_rs_sample(args: argparse.Namespace) -> None:
     from rulepipe.stages.rs_sample import rs_sample
 
-    rs_sample(args.model_dir, args.rl_data, args.out, _params(args.params), seed=args.seed)
+    rs_sample(args.model_dir, args.rl_data, args.target, args.out, _params(args.params), seed=args.seed)
 
 
 def cmd_warm_start(args: argparse.Namespace) -> None:
@@ -149,13 +156,13 @@ def cmd_naturalness(args: argparse.Namespace) -> None:
 def cmd_table(args: argparse.Namespace) -> None:
     from rulepipe.report.table import write_table
 
-    write_table(args.summary, args.out_dir, args.methods, args.benchmark, args.model)
+    write_table(args.summary, args.out_dir, args.methods, args.benchmark, args.model, args.protocols)
 
 
 def cmd_tradeoff(args: argparse.Namespace) -> None:
     from rulepipe.report.tradeoff import write_tradeoff
 
-    write_tradeoff(args.summary, args.out, args.benchmark, args.model)
+    write_tradeoff(args.summary, args.out, args.benchmark, args.model, args.protocols[0])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,14 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", required=True)
     p.add_argument("--synthesizer", required=True, help="HF directory of the synthesizer model")
     p.add_argument("--world", default=None, help="fictional world.json, for grounded answers")
+    p.add_argument("--neighbors", default=None, help="a pool of comparable entities with passages (all_intro.json)")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--params", required=True, help="{rule: ..., generation: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_rule_data)
 
-    p = sub.add_parser("rs-sample", help="rejection-sampled refusals and boundary answers -> rs_data.json")
+    p = sub.add_parser("rs-sample", help="the warm start's data (templated or rejection-sampled) -> rs_data.json")
     p.add_argument("--model-dir", required=True)
     p.add_argument("--rl-data", required=True)
+    p.add_argument("--target", required=True, help="target.json (the forget corpus the token shares divide by)")
     p.add_argument("--out", required=True)
     p.add_argument("--params", required=True, help="{rule: ..., generation: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
@@ -261,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model-dir", required=True)
     p.add_argument("--rl-data", required=True)
     p.add_argument("--out-dir", required=True)
-    p.add_argument("--algorithm", required=True, choices=["grpo", "rpp"])
+    p.add_argument("--algorithm", required=True, choices=sorted(ALGORITHMS))
     p.add_argument("--params", required=True, help="{rule: ..., generation: ..., training: ...} as JSON")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_rebo)
@@ -293,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--summary", required=True)
         p.add_argument("--benchmark", required=True)
         p.add_argument("--model", required=True)
+        p.add_argument("--protocols", nargs="+", default=["rwku"], help="evaluation protocols, the first the main one")
         if name == "table":
             p.add_argument("--out-dir", required=True)
             p.add_argument("--methods", nargs="+", required=True, help="table rows, in order")

@@ -60,6 +60,17 @@ def _fill_defaults(schema: dict, data: Any) -> None:
             _fill_defaults(sub, data[key])
 
 
+def defaults(section: str, **overrides: Any) -> dict:
+    """The schema's defaults of a dotted section (e.g. "rule.rebo"), with `overrides`: the one
+    home of every default, for callers outside a validated run (tests, scripts)."""
+    schema = load_schema()
+    for key in section.split("."):
+        schema = schema["properties"][key]
+    data: dict = {}
+    _fill_defaults(schema, data)
+    return data | overrides
+
+
 def validate_config(config: dict, sources: list[str] | None = None, schema: dict | None = None) -> dict:
     """Return the config with defaults filled in, or raise ConfigError naming file and field."""
     where = " + ".join(sources) if sources else "config"
@@ -159,6 +170,23 @@ def resolve_targets(cfg: dict) -> list[str]:
                 raise ConfigError(f"benchmark.targets: {spec!r} is not one of {', '.join(available[:12])}")
             ids.append(match[0])
     return ids
+
+
+def neighbor_pool(cfg: dict) -> str | None:
+    """The pool of comparable entities RULE's boundary synthesis draws neighbours from, where the
+    benchmark has no fact table (RWKU): `rule.synthesis.neighbors.path`, else a local RWKU
+    layout's own `all_intro.json`. None where it is not needed or not there."""
+    bench, synthesis = cfg["benchmark"], cfg["rule"]["synthesis"]
+    if synthesis["source"] != "synthesize" or bench["source"] == "generate" or bench["kind"] == "muse":
+        return None
+    path = synthesis["neighbors"]["path"]
+    if path:
+        if not Path(path).is_file():
+            raise ConfigError(f"rule.synthesis.neighbors.path: {path!r} is not a file")
+        return path
+    if bench["source"] == "local" and (Path(bench["path"]) / "all_intro.json").is_file():
+        return str(Path(bench["path"]) / "all_intro.json")
+    return None
 
 
 def baseline_runs(cfg: dict) -> dict[str, tuple[str, float | None]]:

@@ -57,8 +57,14 @@ def render(tokenizer, user: str, assistant_prefix: str = "") -> str:
 
 
 def encode_prompt(tokenizer, text: str) -> list[int]:
-    """Token ids as RWKU's reference computes them (`add_special_tokens=True`)."""
-    return tokenizer(text, add_special_tokens=True).input_ids
+    """Token ids with the tokenizer's special tokens (`add_special_tokens=True`, as RWKU's
+    reference) and one BOS: a chat template that writes the BOS itself (Llama 3's) would
+    otherwise get a second one in front, which the release's rollouts never see."""
+    ids = tokenizer(text, add_special_tokens=True).input_ids
+    bos = tokenizer.bos_token_id
+    while bos is not None and len(ids) > 1 and ids[0] == bos and ids[1] == bos:
+        ids = ids[1:]
+    return ids
 
 
 def stop_token_ids(tokenizer, newlines: bool = True) -> list[int]:
@@ -80,7 +86,18 @@ def stop_token_ids(tokenizer, newlines: bool = True) -> list[int]:
     return ids
 
 
-def rl_turn(prompt: str, fmt: str) -> tuple[str, str]:
-    """A training prompt (question or cloze) in the same shape as RWKU's evaluation prompts."""
+PROMPT_FORMATS = ("bare", "rwku")
+
+
+def rl_turn(prompt: str, fmt: str, style: str) -> tuple[str, str]:
+    """(user message, assistant prefix) of a RULE training prompt (question or cloze `fmt`).
+
+    `bare`: the question itself is the user turn, nothing after the assistant header (the
+    release). `rwku`: RWKU's evaluation template and `Answer:`, the very shape of the FB / QA
+    probes, which flatters those columns."""
+    if style == "bare":
+        return prompt, ""
+    if style != "rwku":
+        raise ValueError(f"rule.prompt_format must be one of {PROMPT_FORMATS}, not {style!r}")
     template = FB_TEMPLATE if fmt == "fb" else QA_TEMPLATE
     return template.format(prompt), ANSWER_PREFIX

@@ -56,12 +56,13 @@ rule table:
     params:
         cli=cli("table"),
         methods=TABLE_METHODS,
+        protocols=config["evaluation"]["protocols"],
         out_dir=REPORT,
     log:
         f"{R}/logs/report/table.log",
     shell:
         "{params.cli} --summary {input} --out-dir {params.out_dir} --methods {params.methods} "
-        "--benchmark {BENCH} --model {MODEL} 2>&1 | tee {log}"
+        "--benchmark {BENCH} --model {MODEL} --protocols {params.protocols} 2>&1 | tee {log}"
 
 
 rule tradeoff:
@@ -74,7 +75,9 @@ rule tradeoff:
         points=f"{REPORT}/tradeoff_points.csv",
     params:
         cli=cli("tradeoff"),
+        protocols=config["evaluation"]["protocols"],
     log:
         f"{R}/logs/report/tradeoff.log",
     shell:
-        "{params.cli} --summary {input} --out {output.png} --benchmark {BENCH} --model {MODEL} 2>&1 | tee {log}"
+        "{params.cli} --summary {input} --out {output.png} --benchmark {BENCH} --model {MODEL} "
+        "--protocols {params.protocols} 2>&1 | tee {log}"

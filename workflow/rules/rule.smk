@@ -1,5 +1,6 @@
-# The RULE method, per target: budget + boundary synthesis -> rejection-sampling warm start
-# (rs_sample -> warm_start = RS) -> ReBO (GRPO, REINFORCE++) -> evaluated like every other method.
+# The RULE method, per target: budget + boundary synthesis -> warm start (rs_sample: templated
+# or rejection-sampled data -> warm_start = RS) -> ReBO (GRPO, REINFORCE++, REINFORCE++ with
+# baseline, PPO) -> evaluated like every other method.
 RULE_DIR = f"{R}/{BENCH}/{MODEL}"
 
 
@@ -9,6 +10,7 @@ rule rule_data:
         target=f"{DATA}/{{target}}/target.json",
         synthesizer=synthesizer_dir(),
         world=[f"{DATA}/raw/world.json"] if FICTIONAL else [],
+        neighbors=[NEIGHBOR_POOL] if NEIGHBOR_POOL else [],
     output:
         rl_data=f"{RULE_DIR}/rule/{{target}}/rl_data.json",
         boundary=f"{RULE_DIR}/rule/{{target}}/boundary.json",
@@ -17,6 +19,7 @@ rule rule_data:
         cli=gpu_cli("rule-data"),
         rule=sections("rule", "generation"),
         world=lambda wildcards, input: f"--world {input.world[0]}" if input.world else "",
+        neighbors=lambda wildcards, input: f"--neighbors {input.neighbors[0]}" if input.neighbors else "",
         out_dir=lambda wildcards, output: str(Path(output.rl_data).parent),
         seed=config["seed"],
     log:
@@ -27,15 +30,16 @@ rule rule_data:
     resources:
         gpu=gpus(),
     shell:
-        "{params.cli} --target {input.target} --synthesizer {input.synthesizer} {params.world} "
+        "{params.cli} --target {input.target} --synthesizer {input.synthesizer} {params.world} {params.neighbors} "
         "--out-dir {params.out_dir} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
 
 
 rule rs_sample:
-    """Rejection sampling from the original model: refusals on forget prompts, correct answers on boundary ones."""
+    """The warm start's data: templated refusals (the paper's), or rejection sampling from the original model."""
     input:
         model=ORIGINAL_MODEL,
         rl_data=rules.rule_data.output.rl_data,
+        target=f"{DATA}/{{target}}/target.json",
     output:
         rs_data=f"{RULE_DIR}/rs/{{target}}/rs_data.json",
     params:
@@ -50,7 +54,7 @@ rule rs_sample:
     resources:
         gpu=gpus(),
     shell:
-        "{params.cli} --model-dir {input.model} --rl-data {input.rl_data} "
+        "{params.cli} --model-dir {input.model} --rl-data {input.rl_data} --target {input.target} "
         "--out {output.rs_data} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
 
 

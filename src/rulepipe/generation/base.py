@@ -16,6 +16,7 @@ class SamplingConfig:
     n: int = 1
     temperature: float = 0.0  # 0 = greedy
     top_p: float = 1.0
+    top_k: int = 0  # 0 = off
     max_tokens: int = 30
     seed: int = 0
 
@@ -29,6 +30,7 @@ class Completion:
     text: str
     token_ids: tuple[int, ...]
     finished_by_stop: bool  # False when max_tokens cut it
+    stop_token_id: int | None = None  # the stop token that ended it (not in token_ids)
 
 
 class Generator(Protocol):
@@ -48,9 +50,16 @@ class Generator(Protocol):
     def close(self) -> None: ...
 
 
-def cut_at_stop(token_ids: list[int], stop_token_ids: list[int]) -> tuple[list[int], bool]:
+def cut_at_stop(token_ids: list[int], stop_token_ids: list[int]) -> tuple[list[int], int | None]:
+    """(the tokens before the first stop token, that stop token or None)."""
     stops = set(stop_token_ids)
     for i, token in enumerate(token_ids):
         if token in stops:
-            return token_ids[:i], True
-    return token_ids, False
+            return token_ids[:i], token
+    return token_ids, None
+
+
+def completion(tokenizer, token_ids: list[int], stop_token_ids: list[int]) -> Completion:
+    """A backend's raw sample ids -> the Completion every caller sees."""
+    ids, stop = cut_at_stop(token_ids, stop_token_ids)
+    return Completion(tokenizer.decode(ids, skip_special_tokens=True), tuple(ids), stop is not None, stop)

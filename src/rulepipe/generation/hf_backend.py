@@ -6,7 +6,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from rulepipe.device import compute_dtype, on_cpu
-from rulepipe.generation.base import Completion, SamplingConfig, cut_at_stop
+from rulepipe.generation.base import Completion, SamplingConfig, completion
 
 
 def length_batches(sequences: list[list[int]], batch_size: int, pad_id: int):
@@ -67,15 +67,15 @@ class HFGenerator:
             if sampling.greedy:
                 kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
             else:
-                kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=None)
+                kwargs.update(
+                    do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k or None
+                )
             device = self.model.device
             output = self.model.generate(input_ids=input_ids.to(device), attention_mask=attention.to(device), **kwargs)
             new_tokens = output[:, width:].tolist()
             for row, i in enumerate(batch):
                 for k in range(sampling.n):
-                    ids, stopped = cut_at_stop(new_tokens[row * sampling.n + k], stop_token_ids)
-                    text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                    results[i].append(Completion(text, tuple(ids), stopped))
+                    results[i].append(completion(self.tokenizer, new_tokens[row * sampling.n + k], stop_token_ids))
         return results
 
     def sleep(self) -> None:

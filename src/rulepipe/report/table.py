@@ -17,6 +17,7 @@ from rulepipe.report.summary import (
     TOKEN_COLUMNS,
     UTILITY_COLUMNS,
 )
+from rulepipe.rl.registry import ALGORITHMS
 
 DISPLAY = {
     "base": "Base (never learned)",
@@ -34,9 +35,7 @@ DISPLAY = {
     "dpo": "DPO",
     "icu": "ICU",
     "rs": "RS only",
-    "rule-ppo": "ReBO (PPO)",
-    "rule-grpo": "ReBO (GRPO)",
-    "rule-rpp": "ReBO (REINFORCE++)",
+    **{f"rule-{name}": algorithm.display for name, algorithm in ALGORITHMS.items()},
 }
 ORDER = list(DISPLAY)
 # (summary column, header) in the paper's order; scores are shown x100 with one decimal.
@@ -112,8 +111,29 @@ def utility_markdown(means: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_markdown(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+PROTOCOL_NOTES = {
+    "rwku": "RWKU's reference protocol: greedy, newline stop, ROUGE-L recall",
+    "rule_release": (
+        "the RULE release's protocol: sampled (T 0.95, top-p 0.7, top-k 50), no newline stop, ROUGE-L recall"
+    ),
+}
+TOKENS_NOTE = (
+    "D_f / D_r: forget-side and retain-side tokens trained on, percent of the target's forget corpus "
+    "(RS: its prompts and responses; RULE: those and ReBO's prompts; baselines: the forget corpus, and a "
+    "retain corpus for GDR / KLR)."
+)
+
+
+def protocol_rows(summary: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """The rows of one evaluation protocol (a summary from before protocols holds rwku's)."""
+    if "protocol" not in summary:
+        return summary if protocol == "rwku" else summary.iloc[0:0]
+    return summary[summary["protocol"].fillna("rwku") == protocol]
+
+
+def to_markdown(rows: list[list[str]], caption: str = "") -> str:
+    lines = [caption, ""] if caption else []
+    lines += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines) + "\n"
 
@@ -136,23 +156,39 @@ def to_latex(rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_csv(means: pd.DataFrame) -> str:
-    frame = means.copy()
-    frame.insert(0, "display", [DISPLAY.get(m, m) for m in frame.index])
-    return frame.to_csv(float_format="%.4f")
+def to_csv(tables: dict[str, pd.DataFrame]) -> str:
+    frames = []
+    for protocol, means in tables.items():
+        frame = means.copy()
+        frame.insert(0, "protocol", protocol)
+        frame.insert(0, "display", [DISPLAY.get(m, m) for m in frame.index])
+        frames.append(frame)
+    return pd.concat(frames).to_csv(float_format="%.4f")
 
 
-def write_table(summary_path: str | Path, out_dir: str | Path, methods: list[str], benchmark: str, model: str) -> None:
-    """table.{csv,md,tex} for this benchmark and model's table methods; table_by_target.csv
-    with every row (sweep points included)."""
+def write_table(
+    summary_path: str | Path,
+    out_dir: str | Path,
+    methods: list[str],
+    benchmark: str,
+    model: str,
+    protocols: list[str] | None = None,
+) -> None:
+    """table.{csv,md,tex} for this benchmark and model's table methods: the first protocol's
+    table (LaTeX: that one only), then each other protocol's; table_by_target.csv with every
+    row (sweep points and protocols included)."""
+    protocols = protocols or ["rwku"]
     summary = pd.read_csv(summary_path)
     summary = summary[(summary["benchmark"] == benchmark) & (summary["model"] == model)]
     out = Path(out_dir)
-    means = method_means(summary, methods)
-    rows = display_rows(means)
-    write_text(out / "table.csv", to_csv(means))
-    write_text(out / "table.md", to_markdown(rows))
-    write_text(out / "table.tex", to_latex(rows))
+    tables = {protocol: method_means(protocol_rows(summary, protocol), methods) for protocol in protocols}
+    markdown = "\n".join(
+        to_markdown(display_rows(means), f"**Evaluation protocol: {p}** ({PROTOCOL_NOTES[p]}). {TOKENS_NOTE}")
+        for p, means in tables.items()
+    )
+    write_text(out / "table.csv", to_csv(tables))
+    write_text(out / "table.md", markdown)
+    write_text(out / "table.tex", to_latex(display_rows(tables[protocols[0]])))
     write_text(out / "table_by_target.csv", summary.to_csv(index=False, float_format="%.4f"))
-    write_text(out / "utility.md", utility_markdown(means))
-    print(to_markdown(rows), flush=True)
+    write_text(out / "utility.md", utility_markdown(tables[protocols[0]]))
+    print(markdown, flush=True)

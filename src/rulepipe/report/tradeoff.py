@@ -14,6 +14,7 @@ import pandas as pd
 
 from rulepipe.io import write_text
 from rulepipe.report.summary import method_of
+from rulepipe.rl.registry import ALGORITHMS
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 FAMILIES = {
@@ -23,7 +24,7 @@ FAMILIES = {
     "RT": ("rt",),
     "DPO": ("dpo",),
     "ICU": ("icu",),
-    "RULE": ("rs", "rule-grpo", "rule-rpp", "rule-ppo"),
+    "RULE": ("rs", *(f"rule-{name}" for name in ALGORITHMS)),
 }
 
 
@@ -100,14 +101,19 @@ def plot_tradeoff(points: pd.DataFrame, areas: pd.DataFrame, out: str | Path, ti
     plt.close(fig)
 
 
-def write_tradeoff(summary_path: str | Path, out_png: str | Path, benchmark: str, model: str) -> pd.DataFrame:
+def write_tradeoff(
+    summary_path: str | Path, out_png: str | Path, benchmark: str, model: str, protocol: str = "rwku"
+) -> pd.DataFrame:
+    """The figure and areas under one evaluation protocol (the table's first)."""
+    from rulepipe.report.table import protocol_rows
+
     summary = pd.read_csv(summary_path)
-    summary = summary[(summary["benchmark"] == benchmark) & (summary["model"] == model)]
+    summary = protocol_rows(summary[(summary["benchmark"] == benchmark) & (summary["model"] == model)], protocol)
     points = tradeoff_points(summary)
     areas = area_table(points)
     out = Path(out_png)
     write_text(out.with_name("tradeoff_points.csv"), points.to_csv(float_format="%.4f"))
     write_text(out.with_name("tradeoff_area.csv"), areas.to_csv(float_format="%.4f"))
-    plot_tradeoff(points, areas, out, f"{benchmark} / {model}")
+    plot_tradeoff(points, areas, out, f"{benchmark} / {model} ({protocol} protocol)")
     print(areas.to_string(), flush=True)
     return areas

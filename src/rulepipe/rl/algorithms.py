@@ -1,8 +1,14 @@
 """Advantages and losses of the RL algorithms RULE compares, as plain tensor functions.
 
-Definitions follow the released settings (PAPER.md section 1): GRPO's group-normalised
-advantage, REINFORCE++ (batch-normalised, optionally with the group mean as baseline), a
-PPO-style clipped ratio with asymmetric clip (0.2 / 0.3) and dual clip (3.0), token-mean
+Definitions follow the release (a verl / EasyR1 fork; PAPER.md section 1), outcome reward on
+the last response token, gamma = lambda = 1:
+- `grpo`: (r - group mean) / (group std + eps), per sequence;
+- `rpp`: the release's `reinforce_plus_plus`: no baseline, every response token's return is
+  its sequence's reward, whitened over every response token of the batch;
+- `rpp-baseline`: this project's earlier variant, r - group mean, whitened over sequences;
+- `ppo`: GAE on a learned critic's values, whitened over every response token, and the
+  critic's clipped value loss (`cliprange_value` 0.5).
+Then a PPO-style clipped ratio with asymmetric clip (0.2 / 0.3) and dual clip (3.0), token-mean
 aggregation, and the "low_var_kl" estimator of KL(policy || reference) as a loss term.
 """
 
@@ -18,12 +24,63 @@ def grpo_advantages(rewards: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     return (rewards - mean) / (std + eps)
 
 
-def reinforce_pp_advantages(rewards: torch.Tensor, group_baseline: bool = True, eps: float = 1e-6) -> torch.Tensor:
-    """REINFORCE++: subtract a baseline (the group mean for the "-baseline" variant, else none),
-    then normalise by the whole batch's mean and std."""
-    centred = rewards - rewards.mean(dim=1, keepdim=True) if group_baseline else rewards
-    flat = centred.flatten()
-    return (centred - flat.mean()) / (flat.std(unbiased=True) + eps) if flat.numel() > 1 else centred * 0
+def reinforce_pp_advantages(rewards: torch.Tensor, lengths: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """The release's REINFORCE++: rewards [prompts, k] and response lengths [prompts, k] ->
+    (r - token mean) / sqrt(token var + eps), mean and (unbiased) variance over every response
+    token of the batch, so a long response weighs by its length; no group baseline, so a group
+    whose rewards are all equal still gets a signal. Constant within a sequence."""
+    weights = lengths.to(rewards.dtype)
+    tokens = weights.sum()
+    if tokens < 2:
+        return torch.zeros_like(rewards)
+    mean = (rewards * weights).sum() / tokens
+    var = ((rewards - mean) ** 2 * weights).sum() / (tokens - 1)
+    return (rewards - mean) * torch.rsqrt(var + eps)
+
+
+def reinforce_pp_baseline_advantages(rewards: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """REINFORCE++ with the group mean as baseline, then normalised by the batch's mean and std
+    over sequences (`rpp-baseline`)."""
+    centred = (rewards - rewards.mean(dim=1, keepdim=True)).flatten()
+    if centred.numel() < 2:
+        return torch.zeros_like(rewards)
+    return ((centred - centred.mean()) / (centred.std(unbiased=True) + eps)).view_as(rewards)
+
+
+def whitening(count: float, total: float, squares: float, eps: float = 1e-8) -> tuple[float, float]:
+    """(mean, 1 / sqrt(unbiased var + eps)) from a masked batch's count, sum and sum of squares
+    (sums that add up across ranks)."""
+    mean = total / max(count, 1)
+    var = (squares - count * mean**2) / max(count - 1, 1)
+    return mean, (var + eps) ** -0.5
+
+
+def masked_whiten(values: torch.Tensor, mask: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """(values - mean) / sqrt(var + eps) over the unmasked entries (unbiased variance)."""
+    v, m = values.double(), mask.double()
+    mean, scale = whitening(m.sum().item(), (v * m).sum().item(), (v**2 * m).sum().item(), eps)
+    return ((values - mean) * scale * mask).to(values.dtype)
+
+
+def gae(rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, gamma: float = 1.0, lam: float = 1.0):
+    """Generalised advantage estimation on right-padded responses: token rewards, critic values
+    and mask [batch, tokens] -> (raw advantages, returns); returns = advantages + values."""
+    advantages = torch.zeros_like(values)
+    running = torch.zeros_like(values[:, 0])
+    next_value = torch.zeros_like(values[:, 0])
+    for t in reversed(range(values.shape[1])):
+        delta = rewards[:, t] + gamma * next_value - values[:, t]
+        running = (delta + gamma * lam * running) * mask[:, t]
+        advantages[:, t] = running
+        next_value = torch.where(mask[:, t] > 0, values[:, t], next_value)
+    return advantages, (advantages + values) * mask
+
+
+def value_loss(predicted, returns, old_values, mask, clip: float = 0.5) -> torch.Tensor:
+    """The critic's clipped value loss: 0.5 * token-mean of max((v - R)^2, (clip(v) - R)^2),
+    the prediction clipped to within `clip` of the rollout-time value."""
+    clipped = old_values + (predicted - old_values).clamp(-clip, clip)
+    return 0.5 * masked_mean(torch.maximum((predicted - returns) ** 2, (clipped - returns) ** 2), mask)
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

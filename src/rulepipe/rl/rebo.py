@@ -1,19 +1,22 @@
-"""ReBO: on-policy RL (GRPO, REINFORCE++) from the RS checkpoint with the refusal reward.
+"""ReBO: on-policy RL (GRPO, REINFORCE++, PPO) from the RS checkpoint with the refusal reward.
 
 Own loop on DeepSpeed rather than TRL's GRPOTrainer or OpenRLHF (the evidence is in the
 README, "Why ReBO runs its own loop"): TRL computes advantages inline as r - group mean and
-cannot express the release's REINFORCE++ (no group baseline, batch-whitened) or PPO, its
-colocated vLLM needs CUDA, and it declares vLLM 0.22-0.31; OpenRLHF needs Ray and CUDA. Either
-would leave the GPU path untested here. This loop runs the same code on one CPU process and on
-N GPU ranks, and takes the scale machinery from the maintained libraries, called the way TRL's
-colocate mode calls them: DeepSpeed ZeRO-3 for the policy and a partitioned reference
-(`training.engine`), vLLM in-process on each rank (`external_launcher`) with sleep mode during
-the update and weights streamed in place one gathered tensor at a time (`generation.vllm_backend`).
+cannot express the release's REINFORCE++ (no group baseline, token-whitened), trl 1.16 ships
+no PPO trainer, its colocated vLLM needs CUDA, and it declares vLLM 0.22-0.31; OpenRLHF needs
+Ray and CUDA. Either would leave the GPU path untested here. This loop runs the same code on
+one CPU process and on N GPU ranks, and takes the scale machinery from the maintained
+libraries, called the way TRL's colocate mode calls them: DeepSpeed ZeRO-3 for the policy, the
+critic (PPO) and a partitioned reference (`training.engine`), vLLM in-process on each rank
+(`external_launcher`) with sleep mode during the update and weights streamed in place one
+gathered tensor at a time (`generation.vllm_backend`).
 
 A step: every rank draws the same global prompts and keeps its share (`rank::world`), rolls
-out, scores with the one reward; rewards are gathered so that every rank computes the
-advantages of the whole batch with the one definition (`rl.algorithms`), then each updates
-on its own sequences. A killed run resumes from its last checkpoint with the same prompt order.
+out, scores with the one reward; rewards (and response lengths, and PPO's raw advantages) are
+gathered so that every rank computes the advantages of the whole batch with the one definition
+(`rl.algorithms`), then each updates on its own sequences, `num_iterations` times (the clip
+ratios act from the second pass on). A killed run resumes from its last checkpoint with the
+same prompt order.
 """
 
 from __future__ import annotations
@@ -32,12 +35,17 @@ from rulepipe.prompts import encode_prompt, render, rl_turn, stop_token_ids
 from rulepipe.reward import RewardWeights, is_refusal, refusal_reward
 from rulepipe.rl.algorithms import (
     clipped_policy_loss,
+    gae,
     grpo_advantages,
     low_var_kl,
     masked_mean,
     reinforce_pp_advantages,
+    reinforce_pp_baseline_advantages,
     token_logprobs,
+    value_loss,
+    whitening,
 )
+from rulepipe.rl.registry import ALGORITHMS
 from rulepipe.training.engine import (
     TrainConfig,
     checkpoint_written,
@@ -53,22 +61,41 @@ from rulepipe.training.engine import (
 
 @dataclass
 class ReboConfig:
-    algorithm: str = "grpo"  # grpo | rpp (REINFORCE++ with the group mean as baseline)
-    steps: int = 15
-    prompts_per_step: int = 8  # half forget, half boundary; across all ranks
-    rollouts: int = 4
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_new_tokens: int = 32
-    stop_at_newline: bool = True  # False: stop at EOS / end of turn only (the release)
-    learning_rate: float = 1e-5
-    weight_decay: float = 0.01
-    kl_coef: float = 0.01
-    clip_low: float = 0.2
-    clip_high: float = 0.3
-    dual_clip: float = 3.0
-    micro_batch_size: int = 8
-    checkpoint_every: int = 5
+    """Built from the validated `rule.rebo` section (the schema holds the defaults and help)."""
+
+    algorithm: str
+    steps: int
+    prompts_per_step: int  # half forget, half boundary; across all ranks
+    rollouts: int
+    temperature: float
+    top_p: float
+    max_new_tokens: int
+    stop_at_newline: bool
+    train_stop_token: bool
+    num_iterations: int
+    learning_rate: float
+    weight_decay: float
+    kl_coef: float
+    clip_low: float
+    clip_high: float
+    dual_clip: float
+    micro_batch_size: int
+    checkpoint_every: int
+    critic_learning_rate: float
+    gamma: float
+    lam: float
+    value_clip: float
+    prompt_format: str = "bare"
+
+
+@dataclass
+class Sample:
+    """One rollout as trained on: prompt ids, completion ids (with the stop token where it is
+    trained), and the advantage of each completion token."""
+
+    prompt: list[int]
+    completion: list[int]
+    advantages: list[float]
 
 
 def pick_prompts(forget: list[dict], boundary: list[dict], count: int, step: int, seed: int) -> list[dict]:
@@ -78,13 +105,16 @@ def pick_prompts(forget: list[dict], boundary: list[dict], count: int, step: int
     return rng.sample(forget, min(half, len(forget))) + rng.sample(boundary, min(count - half, len(boundary)))
 
 
-def advantages_of(algorithm: str, rewards: torch.Tensor) -> torch.Tensor:
-    """rewards [prompts, rollouts] of the whole step (every rank's) -> advantages, same shape."""
+def advantages_of(algorithm: str, rewards: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """rewards and response lengths [prompts, rollouts] of the whole step (every rank's) ->
+    per-sequence advantages, same shape (PPO's are per token: `ppo_advantages`)."""
     if algorithm == "grpo":
         return grpo_advantages(rewards)
     if algorithm == "rpp":
-        return reinforce_pp_advantages(rewards, group_baseline=True)
-    raise ValueError(f"unknown ReBO algorithm {algorithm!r} (grpo or rpp)")
+        return reinforce_pp_advantages(rewards, lengths)
+    if algorithm == "rpp-baseline":
+        return reinforce_pp_baseline_advantages(rewards)
+    raise ValueError(f"no sequence-level advantage for ReBO algorithm {algorithm!r} (one of {sorted(ALGORITHMS)})")
 
 
 def all_ranks(value, world: int) -> list:
@@ -100,28 +130,27 @@ def all_ranks(value, world: int) -> list:
 
 def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: str, seed: int = 0) -> dict:
     settings = {k: v for k, v in params["rule"]["rebo"].items() if k != "algorithms"}
-    cfg = ReboConfig(algorithm=algorithm, **settings)
+    cfg = ReboConfig(algorithm=algorithm, prompt_format=params["rule"]["prompt_format"], **settings)
     weights = RewardWeights(**params["rule"]["reward"])
     rows = read_json(rl_data)
     forget = [r for r in rows if r["solution"][0] == "<reject>"]
     boundary = [r for r in rows if r["solution"][0] == "<normal>"]
     world = params["training"]["num_processes"]  # the config check makes prompts_per_step a multiple
-    local_sequences = cfg.prompts_per_step // world * cfg.rollouts
-    train_cfg = TrainConfig(
-        learning_rate=cfg.learning_rate,
-        weight_decay=cfg.weight_decay,
-        micro_batch_size=cfg.micro_batch_size,
-        gradient_accumulation=max(1, -(-local_sequences // cfg.micro_batch_size)),
-        scheduler="constant",
-        warmup_ratio=0.0,
-        grad_clip=1.0,
-        seed=seed,
-        **engine_options(params["training"]),
-    )
     checkpoint_dir = Path(f"{out_dir}.ckpt")
-    session = open_session(policy_dir, train_cfg, cfg.steps, checkpoint_dir)
+    session = open_session(
+        policy_dir, train_config(cfg, world, seed, params, cfg.learning_rate), cfg.steps, checkpoint_dir
+    )
     if session.world != world:
         raise DataError(f"training.num_processes is {world} but {session.world} processes were started")
+    critic = None
+    if ALGORITHMS[algorithm].critic:  # a value model from the same checkpoint, its head fresh (the release's)
+        critic_cfg = train_config(cfg, world, seed, params, cfg.critic_learning_rate)
+        critic = open_session(policy_dir, critic_cfg, cfg.steps, checkpoint_dir / "critic", head="value")
+        if critic.step != session.step:  # a kill between the two saves
+            raise DataError(
+                f"{checkpoint_dir}: the policy checkpoint is at step {session.step} but the critic's at "
+                f"{critic.step}; delete the directory to start this run again"
+            )
     reference = frozen_reference(policy_dir, session)
     generator = rollout_generator(policy_dir, session, params["generation"], seed)
     stops = stop_token_ids(session.tokenizer, newlines=cfg.stop_at_newline)
@@ -134,23 +163,26 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     for step in range(session.step, cfg.steps):
         t_sync = push_weights(generator, session) if stale else 0.0
         batch = pick_prompts(forget, boundary, cfg.prompts_per_step, step, seed)[session.rank :: world]
-        prompt_ids, rollouts, t_gen = rollout(generator, session, batch, cfg, stops, seed, step)
+        samples, rollouts, t_gen = rollout(generator, session, batch, cfg, stops, seed, step)
         rewards = score(batch, rollouts, weights)
-        advantages = step_advantages(cfg.algorithm, rewards, session)
-        samples = [
-            (prompt_ids[i], list(c.token_ids), advantages[i, j].item())
-            for i, completions in enumerate(rollouts)
-            for j, c in enumerate(completions)
-        ]
         t1 = time.time()
-        losses, kls = update(session.engine, reference, samples, session.tokenizer, cfg)
+        if critic is None:
+            assign_advantages(samples, step_advantages(cfg.algorithm, rewards, samples, session))
+            critic_stats = {}
+        else:
+            critic_stats = ppo_advantages(critic, samples, rewards, cfg)
+        stats = update(session.engine, reference, samples, session.tokenizer, cfg)
         t_train = time.time() - t1
         stale = pushes
         timings = {"seconds_generate": t_gen, "seconds_train": t_train, "seconds_sync": t_sync}
-        record = log_step(step, batch, rollouts, rewards, losses, kls, timings, session, cfg, started, first_step)
+        record = log_step(
+            step, batch, rollouts, rewards, stats | critic_stats, timings, session, cfg, started, first_step
+        )
         history.append(record)
         if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0 and step + 1 < cfg.steps:
             save_checkpoint(session.engine, checkpoint_dir, step + 1, 1)
+            if critic is not None:
+                save_checkpoint(critic.engine, checkpoint_dir / "critic", step + 1, 1)
             if session.rank == 0:
                 history_path.write_text("".join(json.dumps(h) + "\n" for h in history))
             checkpoint_written(step + 1)
@@ -165,6 +197,23 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     finish(session, out_dir, log, checkpoint_dir)
     generator.close()  # after the save: closing vLLM tears down the process group the gather needs
     return log
+
+
+def train_config(cfg: ReboConfig, world: int, seed: int, params: dict, learning_rate: float) -> TrainConfig:
+    """The engine settings of the policy (or the critic): one optimizer step per pass over this
+    rank's sequences, constant learning rate, grad-norm clip 1.0 (the release's)."""
+    local_sequences = cfg.prompts_per_step // world * cfg.rollouts
+    return TrainConfig(
+        learning_rate=learning_rate,
+        weight_decay=cfg.weight_decay,
+        micro_batch_size=cfg.micro_batch_size,
+        gradient_accumulation=max(1, -(-local_sequences // cfg.micro_batch_size)),
+        scheduler="constant",
+        warmup_ratio=0.0,
+        grad_clip=1.0,
+        seed=seed,
+        **engine_options(params["training"]),
+    )
 
 
 def rollout_generator(policy_dir: str, session, gen: dict, seed: int):
@@ -201,11 +250,16 @@ def push_weights(generator, session) -> float:
     return time.time() - t0
 
 
+def rl_prompt_ids(tokenizer, row: dict, prompt_format: str) -> list[int]:
+    """A training prompt's token ids: chat template, one BOS, `rule.prompt_format`'s user turn."""
+    return encode_prompt(tokenizer, render(tokenizer, *rl_turn(row["prompt"], row["format"], prompt_format)))
+
+
 def rollout(generator, session, batch: list[dict], cfg: ReboConfig, stops: list[int], seed: int, step: int):
-    """This rank's prompts -> (prompt ids, completions per prompt, seconds)."""
+    """This rank's prompts -> (samples, completions per prompt, seconds). A completion that
+    ended on a stop token is trained with it (`train_stop_token`, the release's EOS)."""
     t0 = time.time()
-    tokenizer = session.tokenizer
-    prompt_ids = [encode_prompt(tokenizer, render(tokenizer, *rl_turn(r["prompt"], r["format"]))) for r in batch]
+    prompt_ids = [rl_prompt_ids(session.tokenizer, r, cfg.prompt_format) for r in batch]
     sampling = SamplingConfig(
         n=cfg.rollouts,
         temperature=cfg.temperature,
@@ -217,7 +271,12 @@ def rollout(generator, session, batch: list[dict], cfg: ReboConfig, stops: list[
     rollouts = generator.generate(prompt_ids, sampling, stops)
     generator.sleep()  # vLLM frees its GPU memory for the update (where sleep mode is on)
     session.engine.train()
-    return prompt_ids, rollouts, time.time() - t0
+    samples = []
+    for ids, completions in zip(prompt_ids, rollouts):
+        for c in completions:
+            stop = [c.stop_token_id] if cfg.train_stop_token and c.stop_token_id is not None else []
+            samples.append(Sample(ids, list(c.token_ids) + stop, []))
+    return samples, rollouts, time.time() - t0
 
 
 def score(batch: list[dict], rollouts, weights: RewardWeights) -> torch.Tensor:
@@ -239,27 +298,156 @@ def score(batch: list[dict], rollouts, weights: RewardWeights) -> torch.Tensor:
     )
 
 
-def step_advantages(algorithm: str, rewards: torch.Tensor, session) -> torch.Tensor:
-    """Advantages over the whole step's batch (REINFORCE++ whitens across every rank's
-    rewards), then this rank's rows."""
-    everyone = all_ranks(rewards.tolist(), session.world)
-    full = advantages_of(algorithm, torch.tensor([row for part in everyone for row in part]))
+def step_advantages(algorithm: str, rewards: torch.Tensor, samples: list[Sample], session) -> torch.Tensor:
+    """Per-sequence advantages over the whole step's batch (REINFORCE++ whitens across every
+    rank's response tokens), then this rank's rows."""
+    lengths = [
+        [len(s.completion) for s in samples[i : i + rewards.shape[1]]] for i in range(0, len(samples), rewards.shape[1])
+    ]
+    everyone = all_ranks((rewards.tolist(), lengths), session.world)
+    full = advantages_of(
+        algorithm,
+        torch.tensor([row for part, _ in everyone for row in part]),
+        torch.tensor([row for _, part in everyone for row in part]),
+    )
     mine = rewards.shape[0]
     return full[session.rank * mine : (session.rank + 1) * mine]
 
 
-def update(engine, reference, samples, tokenizer, cfg: ReboConfig) -> tuple[list[float], list[float]]:
-    """One optimizer step over this rank's sequences, in micro-batches (gradient accumulation)."""
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    losses, kls = [], []
-    for start in range(0, len(samples), cfg.micro_batch_size):
-        loss, kl = _micro_step(engine, reference, samples[start : start + cfg.micro_batch_size], pad_id, cfg)
-        losses.append(loss)
-        kls.append(kl)
-    return losses, kls
+def assign_advantages(samples: list[Sample], advantages: torch.Tensor) -> None:
+    """A sequence's advantage on each of its tokens."""
+    for sample, value in zip(samples, advantages.flatten().tolist(), strict=True):
+        sample.advantages = [value] * len(sample.completion)
 
 
-def log_step(step, batch, rollouts, rewards, losses, kls, timings, session, cfg, started, first_step) -> dict:
+def ppo_advantages(critic, samples: list[Sample], rewards: torch.Tensor, cfg: ReboConfig) -> dict:
+    """PPO: the critic's values on every response token, GAE with the reward on the last
+    token, advantages whitened over every response token of every rank (into `samples`); then
+    the critic's update towards the returns. Returns the critic's log values."""
+    packed = [
+        pack(samples[i : i + cfg.micro_batch_size], pad_token(critic.tokenizer), critic.engine.device)
+        for i in range(0, len(samples), cfg.micro_batch_size)
+    ]
+    values = critic_values(critic, packed)
+    rewards_left = rewards.flatten().tolist()
+    raw, returns = [], []
+    for (_, _, mask, _), value in zip(packed, values):
+        token_rewards = torch.zeros_like(value)
+        for row in range(mask.shape[0]):  # the outcome reward sits on the last response token
+            positions = mask[row].nonzero()
+            reward = rewards_left.pop(0)
+            if len(positions):
+                token_rewards[row, positions[-1]] = reward
+        advantage, ret = gae(token_rewards, value, mask, cfg.gamma, cfg.lam)
+        raw.append(advantage)
+        returns.append(ret)
+    mean, scale = token_statistics([(a, m) for a, (_, _, m, _) in zip(raw, packed)], critic.world)
+    for k, (advantage, (_, _, mask, _)) in enumerate(zip(raw, packed)):
+        whitened = ((advantage - mean) * scale * mask).tolist()
+        for row, sample in enumerate(samples[k * cfg.micro_batch_size : (k + 1) * cfg.micro_batch_size]):
+            start = len(sample.prompt) - 1
+            sample.advantages = whitened[row][start : start + len(sample.completion)]
+    loss = update_critic(critic, packed, values, returns, cfg)
+    count = sum(m.sum().item() for _, _, m, _ in packed)
+    value_mean = sum((v * m).sum().item() for v, (_, _, m, _) in zip(values, packed)) / max(count, 1)
+    return {"value_loss": loss, "value_mean": value_mean}
+
+
+def critic_values(critic, packed) -> list[torch.Tensor]:
+    """V at every position that predicts a completion token (0 elsewhere), per micro-batch."""
+    critic.engine.eval()
+    with torch.no_grad():
+        values = [
+            critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float() * mask
+            for ids, att, mask, _ in packed
+        ]
+    critic.engine.train()
+    return values
+
+
+def token_statistics(parts: list[tuple[torch.Tensor, torch.Tensor]], world: int) -> tuple[float, float]:
+    """Mean and 1 / sqrt(unbiased var + 1e-8) of the masked values over every rank's tokens."""
+    count = sum(m.sum().item() for _, m in parts)
+    total = sum((v * m).sum().item() for v, m in parts)
+    squares = sum((v**2 * m).sum().item() for v, m in parts)
+    return whitening(*(sum(x) for x in zip(*all_ranks((count, total, squares), world))))
+
+
+def update_critic(critic, packed, values, returns, cfg: ReboConfig) -> float:
+    """`num_iterations` optimizer steps of the clipped value loss; its mean."""
+    losses = []
+    for _ in range(cfg.num_iterations):
+        for (ids, att, mask, _), old, ret in zip(packed, values, returns):
+            predicted = critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float()
+            loss = value_loss(predicted, ret, old, mask, cfg.value_clip)
+            critic.engine.backward(loss)
+            critic.engine.step()
+            losses.append(loss.item())
+    return sum(losses) / len(losses)
+
+
+def pad_token(tokenizer) -> int:
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def pack(part: list[Sample], pad_id: int, device):
+    """Right-padded prompt + completion ids, attention, the mask of positions that predict a
+    completion token, and those positions' advantages: [batch, width] ([batch, width - 1])."""
+    width = max(len(s.prompt) + len(s.completion) for s in part)
+    ids = torch.full((len(part), width), pad_id, dtype=torch.long)
+    attention = torch.zeros_like(ids)
+    mask = torch.zeros((len(part), width - 1))
+    advantages = torch.zeros((len(part), width - 1))
+    for row, sample in enumerate(part):
+        sequence = sample.prompt + sample.completion
+        ids[row, : len(sequence)] = torch.tensor(sequence)
+        attention[row, : len(sequence)] = 1
+        mask[row, len(sample.prompt) - 1 : len(sequence) - 1] = 1  # positions predicting completion tokens
+        if sample.advantages:
+            advantages[row, len(sample.prompt) - 1 : len(sequence) - 1] = torch.tensor(sample.advantages)
+    return ids.to(device), attention.to(device), mask.to(device), advantages.to(device)
+
+
+def update(engine, reference, samples: list[Sample], tokenizer, cfg: ReboConfig) -> dict:
+    """`num_iterations` optimizer steps over this rank's sequences, each in micro-batches
+    (gradient accumulation). The behaviour policy's log-probs are the rollout-time ones, so
+    from the second pass on the ratio leaves 1 and the clip acts; with one pass it is inert."""
+    packed = [
+        pack(samples[i : i + cfg.micro_batch_size], pad_token(tokenizer), engine.device)
+        for i in range(0, len(samples), cfg.micro_batch_size)
+    ]
+    with torch.no_grad():
+        ref = [
+            token_logprobs(reference(input_ids=ids, attention_mask=att).logits[:, :-1], ids[:, 1:])
+            for ids, att, _, _ in packed
+        ]
+        old = None
+        if cfg.num_iterations > 1:
+            engine.eval()
+            old = [
+                token_logprobs(engine(input_ids=ids, attention_mask=att).logits[:, :-1], ids[:, 1:])
+                for ids, att, _, _ in packed
+            ]
+            engine.train()
+    losses, kls, clipped = [], [], []
+    for _ in range(cfg.num_iterations):
+        for k, (ids, att, mask, advantages) in enumerate(packed):
+            logprobs = token_logprobs(engine(input_ids=ids, attention_mask=att).logits[:, :-1], ids[:, 1:])
+            behaviour = logprobs.detach() if old is None else old[k]
+            policy_loss, info = clipped_policy_loss(
+                logprobs, behaviour, advantages, mask, cfg.clip_low, cfg.clip_high, cfg.dual_clip
+            )
+            kl = masked_mean(low_var_kl(logprobs, ref[k]), mask)
+            loss = policy_loss + cfg.kl_coef * kl
+            engine.backward(loss)
+            engine.step()
+            losses.append(loss.item())
+            kls.append(kl.item())
+            clipped.append(info["clip_fraction"])
+    return {"loss": sum(losses) / len(losses), "kl": sum(kls) / len(kls), "clip_fraction": sum(clipped) / len(clipped)}
+
+
+def log_step(step, batch, rollouts, rewards, stats, timings, session, cfg, started, first_step) -> dict:
     """The step's record over every rank's rollouts (rank 0 prints it)."""
     is_forget = [r["solution"][0] == "<reject>" for r in batch]
     local = {
@@ -267,8 +455,7 @@ def log_step(step, batch, rollouts, rewards, losses, kls, timings, session, cfg,
         "forget": is_forget,
         "refused": [[float(is_refusal(c.text)) for c in cs] for cs in rollouts],
         "tokens": [len(c.token_ids) for cs in rollouts for c in cs],
-        "loss": sum(losses) / len(losses),
-        "kl": sum(kls) / len(kls),
+        "stats": stats,
     }
     parts = all_ranks(local, session.world)
     rewards_all = torch.tensor([row for p in parts for row in p["rewards"]])
@@ -281,8 +468,7 @@ def log_step(step, batch, rollouts, rewards, losses, kls, timings, session, cfg,
         "reward_boundary": rewards_all[~forget_all].mean().item(),
         "refusal_rate_forget": refused_all[forget_all].mean().item(),
         "refusal_rate_boundary": refused_all[~forget_all].mean().item(),
-        "kl": sum(p["kl"] for p in parts) / len(parts),
-        "loss": sum(p["loss"] for p in parts) / len(parts),
+        **{key: sum(p["stats"][key] for p in parts) / len(parts) for key in stats},
         "response_tokens": sum(tokens) / len(tokens),
         **{key: round(value, 2) for key, value in timings.items()},
     }
@@ -300,32 +486,3 @@ def log_step(step, batch, rollouts, rewards, losses, kls, timings, session, cfg,
             kl=record["kl"],
         )
     return record
-
-
-def _micro_step(engine, reference, part, pad_id: int, cfg: ReboConfig) -> tuple[float, float]:
-    """One micro-batch: right-padded prompt+completion, loss on completion tokens only."""
-    width = max(len(p) + len(c) for p, c, _ in part)
-    ids = torch.full((len(part), width), pad_id, dtype=torch.long)
-    attention = torch.zeros_like(ids)
-    mask = torch.zeros((len(part), width - 1))
-    advantages = torch.tensor([a for _, _, a in part])
-    for row, (prompt, completion, _) in enumerate(part):
-        sequence = prompt + completion
-        ids[row, : len(sequence)] = torch.tensor(sequence)
-        attention[row, : len(sequence)] = 1
-        mask[row, len(prompt) - 1 : len(sequence) - 1] = 1  # positions predicting completion tokens
-    ids, attention = ids.to(engine.device), attention.to(engine.device)
-    targets = ids[:, 1:]
-    logprobs = token_logprobs(engine(input_ids=ids, attention_mask=attention).logits[:, :-1], targets)
-    with torch.no_grad():
-        ref_logprobs = token_logprobs(reference(input_ids=ids, attention_mask=attention).logits[:, :-1], targets)
-    mask = mask.to(logprobs.device)
-    # One update per step on fresh rollouts: the behaviour policy is the current one.
-    policy_loss, _ = clipped_policy_loss(
-        logprobs, logprobs.detach(), advantages.to(logprobs.device), mask, cfg.clip_low, cfg.clip_high, cfg.dual_clip
-    )
-    kl = masked_mean(low_var_kl(logprobs, ref_logprobs), mask)
-    loss = policy_loss + cfg.kl_coef * kl
-    engine.backward(loss)
-    engine.step()
-    return loss.item(), kl.item()

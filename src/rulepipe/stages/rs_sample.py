@@ -1,12 +1,23 @@
-"""Refusal Steering, its sampling half: the original model, steered toward refusing, answers
-each budgeted forget prompt k times; the reward keeps natural refusals that name the target
-(and, on boundary prompts, correct answers) -> rs_data.json, which `warm_start` trains on.
+"""Refusal Steering, its data half -> rs_data.json, which `warm_start` trains on. Two recipes
+(`rule.warm_start.recipe`):
+
+- `templated` (the paper's RS): the budgeted forget questions, each with a templated refusal
+  that names the target; no boundary data, nothing generated.
+- `rejection_sampling` (this project's design): the original model, steered toward refusing,
+  answers each forget prompt k times and each boundary prompt plainly; the reward keeps
+  natural refusals that name the target and correct boundary answers.
+
+rs_data.json also holds the "# Tokens" of the RS row (what it trains on: prompts and
+responses) and of the RULE rows (RS's texts together with ReBO's prompts, each text once),
+as percent of the target's forget corpus.
 
 A stage of its own so that the warm start's multi-process training launch never starts a
 generator (each rank would build its own engine)."""
 
 from __future__ import annotations
 
+from rulepipe.data.budget import token_report
+from rulepipe.data.target import Target
 from rulepipe.generation import SamplingConfig, from_config
 from rulepipe.io import read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
@@ -27,7 +38,7 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
     tok = generator.tokenizer
     prompts = []
     for row in rows:
-        user, prefix = rl_turn(row["prompt"], row["format"])
+        user, prefix = rl_turn(row["prompt"], row["format"], params["rule"]["prompt_format"])
         if row["solution"][0] == "<reject>":
             user += STEER.format(name=row["solution"][2])
         prompts.append(encode_prompt(tok, render(tok, user, prefix)))
@@ -70,8 +81,49 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
     return kept, report
 
 
-def rs_sample(model_dir: str, rl_data: str, out_path: str, params: dict, seed: int = 0) -> dict:
-    kept, report = rejection_sample(model_dir, read_json(rl_data), params, seed)
+def templated(rows: list[dict]) -> tuple[list[dict], dict]:
+    """The paper's RS data: each forget question (not its cloze) with a templated refusal that
+    names the target, the templates in turn."""
+    questions = [row for row in rows if row["solution"][0] == "<reject>" and row["format"] == "qa"]
+    kept = [
+        {
+            "prompt": row["prompt"],
+            "format": row["format"],
+            "label": "<reject>",
+            "response": REFUSAL_TEMPLATES[i % len(REFUSAL_TEMPLATES)].format(name=row["solution"][2]),
+        }
+        for i, row in enumerate(questions)
+    ]
+    return kept, {"recipe": "templated", "examples": len(kept)}
+
+
+def trained_tokens(tokenizer, target: Target, kept: list[dict], rows: list[dict]) -> dict:
+    """The "# Tokens" of the RS row (its prompts and responses) and of the RULE rows (RS's
+    texts and ReBO's prompts together, each text once), percent of the forget corpus."""
+    sides = {"<reject>": [], "<normal>": []}
+    for example in kept:
+        sides[example["label"]] += [example["prompt"], example["response"]]
+    rs = token_report(
+        tokenizer, target.forget_corpus, list(dict.fromkeys(sides["<reject>"])), list(dict.fromkeys(sides["<normal>"]))
+    )
+    for row in rows:
+        sides[row["solution"][0]].append(row["prompt"])
+    rule = token_report(
+        tokenizer, target.forget_corpus, list(dict.fromkeys(sides["<reject>"])), list(dict.fromkeys(sides["<normal>"]))
+    )
+    return {"rs": rs, "rule": rule}
+
+
+def rs_sample(model_dir: str, rl_data: str, target_path: str, out_path: str, params: dict, seed: int = 0) -> dict:
+    from transformers import AutoTokenizer
+
+    rows = read_json(rl_data)
+    if params["rule"]["warm_start"]["recipe"] == "templated":
+        kept, report = templated(rows)
+    else:
+        kept, report = rejection_sample(model_dir, rows, params, seed)
+        report["recipe"] = "rejection_sampling"
+    report["tokens"] = trained_tokens(AutoTokenizer.from_pretrained(model_dir), Target.load(target_path), kept, rows)
     write_json(out_path, {"report": report, "examples": kept})
-    print(f"[rs-sample] rejection sampling: {report} -> {out_path}", flush=True)
+    print(f"[rs-sample] {report} -> {out_path}", flush=True)
     return report

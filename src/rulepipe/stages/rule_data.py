@@ -2,7 +2,13 @@
 
 Writes, per target: `boundary.json` (items with provenance), `rl_data.json` (RULE's release
 format: `{prompt, solution}` with `["<reject>", refusal, target]` or `["<normal>", answer]`,
-plus the prompt's `format`) and `budget.json` (the paper's token columns, synthesis rates).
+plus the prompt's `format`) and `budget.json` (the token shares, synthesis rates).
+
+Token shares follow the release's data: D_f counts the forget-side prompts and D_r the
+boundary prompts (not their answers: the release's 600 boundary prompts of RWKU targets 1-10
+are 8.4% of the forget corpus, its stated 8.03%; with answers they are 12.7%), both as percent
+of the target's forget corpus. The boundary set passes a leakage guard: no boundary row names
+an entity that the retain probes score or repeats a probe (`synthesis.neighbors.leaks`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES
 from rulepipe.synthesis.boundary import BoundaryItem, synthesize
+from rulepipe.synthesis.filters import valid_boundary_prompt
+from rulepipe.synthesis.neighbors import comparable, leaks, load_pool
 
 
 def release_items(release_root: str | Path, target: Target, queries: list[str]) -> list[BoundaryItem]:
@@ -63,7 +71,15 @@ def item_rows(target: Target, item: BoundaryItem, refusal: str) -> tuple[list[di
         boundary.append(_answer_row(item.neighbor["question"], "qa", item.neighbor["answer"]))
     if item.neighbor_cloze:
         boundary.append(_answer_row(item.neighbor_cloze["text"], "fb", item.neighbor_cloze["answer"]))
-    return forget, boundary
+    boundary += [_answer_row(row["prompt"], row["format"], row["answer"]) for row in item.boundary]
+    kept = []
+    for row in boundary:  # the same checks whatever the source (the release's own files leak: 25 rows of target 5)
+        reason = valid_boundary_prompt(row["prompt"], target.name) or next(iter(leaks(target, [row])), None)
+        if reason is None and row["solution"][1].strip():
+            kept.append(row)
+        else:
+            item.rejections.append(f"{reason or 'boundary: empty answer'}: {row['prompt'][:60]!r}")
+    return forget, kept
 
 
 def _answer_row(prompt: str, form: str, answer: str) -> dict:
@@ -75,8 +91,8 @@ def forget_texts(rows: list[dict]) -> list[str]:
 
 
 def boundary_texts(rows: list[dict]) -> list[str]:
-    """D_r counts what the model is trained on: the boundary prompt and its answer."""
-    return [text for row in rows for text in (row["prompt"], row["solution"][1])]
+    """D_r counts the boundary prompts (the release's accounting; see the module docstring)."""
+    return [row["prompt"] for row in rows]
 
 
 def fit_to_budget(
@@ -93,12 +109,18 @@ def fit_to_budget(
     rows, labels = [], []
     for (forget, boundary), (keep_forget, keep_boundary) in zip(sides, decisions, strict=True):
         rows += (forget if keep_forget else []) + (boundary if keep_boundary else [])
-        labels.append("forget+boundary" if keep_boundary else "forget" if keep_forget else "over budget")
+        labels.append("forget+boundary" if keep_boundary and boundary else "forget" if keep_forget else "over budget")
     return rows, labels
 
 
 def build_rule_data(
-    target_path: str, synthesizer_dir: str, out_dir: str, params: dict, seed: int = 0, world_path: str | None = None
+    target_path: str,
+    synthesizer_dir: str,
+    out_dir: str,
+    params: dict,
+    seed: int = 0,
+    world_path: str | None = None,
+    neighbors_path: str | None = None,
 ) -> dict:
     from transformers import AutoTokenizer
 
@@ -118,14 +140,38 @@ def build_rule_data(
         from rulepipe.synthesis.grounding import ground_questions
 
         grounding = ground_questions(read_json(world_path), target.target_id, queries) if world_path else None
-        neighbors = sorted({p.neighbor for p in target.neighbor_probes if p.neighbor})
-        gen = params["generation"]
-        generator = from_config(synthesizer_dir, gen, seed)
+        passages = None
+        if grounding is None:
+            if not neighbors_path:
+                raise DataError(
+                    f"{target_path}: rule.synthesis.neighbors.path is not set, and the benchmark has no fact table: "
+                    "boundary neighbours need a pool of comparable entities with passages (RWKU's all_intro.json)"
+                )
+            pool = load_pool(neighbors_path)
+            passages = comparable(target, pool, synthesis["neighbors"]["count"], target.retain_corpus)
+        generator = from_config(synthesizer_dir, params["generation"], seed)
         items, report = synthesize(
-            generator, target.name, queries, neighbors, grounding, samples=synthesis["samples"], seed=seed
+            generator,
+            target.name,
+            queries,
+            [],
+            grounding,
+            samples=synthesis["samples"],
+            seed=seed,
+            passages=passages,
+            per_query=synthesis["neighbors"]["per_query"],
         )
         generator.close()
+        if passages:
+            report["neighbors"] = list(dict.fromkeys(n.name for n in passages))
+            report["neighbor_passages"] = len(passages)
     rows, labels = fit_to_budget(target, items, tokenizer, corpus_tokens, budget)
+    problems = leaks(target, rows)  # the guard: every boundary row passed `item_rows`; none may leak
+    if problems:
+        raise DataError(
+            f"{target_path}: the boundary set would leak into the retain columns "
+            f"({len(problems)} rows), e.g. {problems[0]}"
+        )
     forget_rows = [row for row in rows if row["solution"][0] == "<reject>"]
     boundary_rows = [row for row in rows if row["solution"][0] == "<normal>"]
     tokens = token_report(tokenizer, target.forget_corpus, forget_texts(forget_rows), boundary_texts(boundary_rows))
@@ -134,6 +180,7 @@ def build_rule_data(
         "candidate_queries": len(queries),
         "forget_queries": sum(label != "over budget" for label in labels),
         "boundary_pairs": labels.count("forget+boundary"),
+        "boundary_rows": sum(row["solution"][0] == "<normal>" for row in rows),
         "rl_prompts": len(rows),
         "budget": asdict(budget),
         "tokens": tokens,

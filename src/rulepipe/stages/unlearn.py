@@ -25,7 +25,7 @@ def original_answers(model_dir: str, target_path: str, out_path: str, params: di
     target = Target.load(target_path)
     generator = from_config(model_dir, params["generation"], seed)
     tok = generator.tokenizer
-    prompts = [encode_prompt(tok, render(tok, *rl_turn(q, "qa"))) for q in target.forget_questions]
+    prompts = [encode_prompt(tok, render(tok, *rl_turn(q, "qa", "rwku"))) for q in target.forget_questions]
     sampling = SamplingConfig(max_tokens=params["baselines"]["answer_max_new_tokens"])
     outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
     generator.close()
@@ -37,7 +37,7 @@ def original_answers(model_dir: str, target_path: str, out_path: str, params: di
 def refusal_examples(target: Target, answers: list[str] | None = None) -> list[ChatExample]:
     examples = []
     for i, question in enumerate(target.forget_questions):
-        user, prefix = rl_turn(question, "qa")
+        user, prefix = rl_turn(question, "qa", "rwku")
         response = answers[i] if answers else REFUSAL_TEMPLATES[i % len(REFUSAL_TEMPLATES)].format(name=target.name)
         examples.append(ChatExample(user, " " + response, prefix))
     return examples

@@ -16,7 +16,7 @@ def warm_start(model_dir: str, rs_data: str, out_dir: str, params: dict, seed: i
     kept = read_json(rs_data)["examples"]
     examples = []
     for example in kept:
-        user, prefix = rl_turn(example["prompt"], example["format"])
+        user, prefix = rl_turn(example["prompt"], example["format"], params["rule"]["prompt_format"])
         examples.append(ChatExample(user, " " + example["response"], prefix))
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     train_cfg = TrainConfig(

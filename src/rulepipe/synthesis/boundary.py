@@ -1,34 +1,30 @@
 """Synthesize the boundary set D~_r for each budgeted forget query with an instruct model.
 
 For a forget question about the target the synthesizer writes (1) a fill-in-the-blank
-rewrite (forget side: to be refused), (2) the same question about a neighbor entity with its
-answer (to be answered), (3) the neighbor question's cloze. Every item passes `filters`;
-where the model's output fails, a template grounded in known facts replaces it (fictional
-world), or the item is dropped (RWKU, which has no fact table). Rates are reported, never
-hidden, and each item records where it came from.
+rewrite (forget side: to be refused) and (2) a question about a neighbour entity with its
+answer (to be answered), and the item gets (3) that neighbour's cloze. Neighbours are never
+entities the retain probes score:
+- fictional world: the same relation asked about another person of the world, checked
+  against the world's facts, with a template from those facts as fallback;
+- RWKU (no fact table): a comparable entity (`synthesis.neighbors`) and a passage about it;
+  the model writes a question that the passage answers, the answer must be a span of the
+  passage, and a template from the passage is the fallback. The neighbour cloze is the
+  passage with that answer blanked.
+Every item passes `filters`. Rates are reported, never hidden, and each item records where
+it came from.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
 
 from rulepipe.generation import Generator, SamplingConfig
-from rulepipe.prompts import encode_prompt, render
+from rulepipe.prompts import encode_prompt, render, stop_token_ids
 from rulepipe.synthesis import filters
-
-PROMPT_VERSION = "boundary-v2"
-CLOZE_PROMPT = (
-    "Rewrite the question as one fill-in-the-blank sentence. Put ___ where the answer goes and keep every name.\n"
-    "Example:\nQuestion: Which city was Marie Curie born in?\nSentence: Marie Curie was born in the city of ___.\n"
-    "Now you:\nQuestion: {question}\nSentence:"
-)
-NEIGHBOR_PROMPT = (
-    "Ask the same question about another person, then answer it briefly.\n"
-    "Example:\nOriginal: Which city was Marie Curie born in?\nPerson: Albert Einstein\n"
-    "Question: Which city was Albert Einstein born in?\nAnswer: Ulm\n"
-    "Now you:\nOriginal: {question}\nPerson: {neighbor}\nQuestion:"
-)
+from rulepipe.synthesis.passages import passage_neighbors
+from rulepipe.synthesis.prompts import CHUNK, CLOZE_PROMPT, EXAMPLES, NEIGHBOR_PROMPT, PROMPT_VERSION
 
 
 @dataclass
@@ -49,13 +45,28 @@ class BoundaryItem:
     neighbor: dict | None
     neighbor_cloze: dict | None
     rejections: list[str] = field(default_factory=list)
+    boundary: list[dict] = field(default_factory=list)  # RWKU: passage rows {prompt, format, answer, entity, source}
 
 
-def _ask(generator: Generator, texts: list[str], sampling: SamplingConfig) -> list[list[str]]:
+def _ask(
+    generator: Generator, texts: list[str], sampling: SamplingConfig, what: str, one_line: bool = False
+) -> list[list[str]]:
+    """`sampling.n` replies per prompt, in chunks with a progress line each; `one_line` stops at
+    the first newline too (a cloze is one sentence: what follows it was never read, only paid for)."""
     tok = generator.tokenizer
     prompts = [encode_prompt(tok, render(tok, text)) for text in texts]
-    stops = [tok.eos_token_id]
-    return [[c.text.strip() for c in outs] for outs in generator.generate(prompts, sampling, stops)]
+    stops = stop_token_ids(tok, newlines=one_line)
+    replies: list[list[str]] = []
+    started = time.time()
+    for start in range(0, len(prompts), CHUNK):
+        chunk = SamplingConfig(**{**asdict(sampling), "seed": sampling.seed + start})
+        replies += [
+            [c.text.strip() for c in outs] for outs in generator.generate(prompts[start : start + CHUNK], chunk, stops)
+        ]
+        rate = len(replies) / max(time.time() - started, 1e-9)
+        eta = (len(prompts) - len(replies)) / max(rate, 1e-9)
+        print(f"[synthesis] {what} {len(replies)}/{len(prompts)} ({rate:.2f}/s, eta {eta / 60:.1f} min)", flush=True)
+    return replies
 
 
 def parse_neighbor(text: str) -> tuple[str, str]:
@@ -75,65 +86,82 @@ def synthesize(
     grounding: list[GroundedFact | None] | None = None,
     samples: int = 3,
     seed: int = 0,
+    passages: list | None = None,
+    per_query: int = 1,
 ) -> tuple[list[BoundaryItem], dict]:
-    """One BoundaryItem per forget query, and the acceptance / fallback report."""
+    """One BoundaryItem per forget query, and the acceptance / fallback report. `grounding`
+    (fictional world) or `passages` (RWKU: `Neighbor` passage units, `per_query` of them per
+    query) ground the neighbour side; `neighbors` is only the rotation of names where neither does."""
     grounding = grounding or [None] * len(queries)
     sampling = SamplingConfig(n=samples, temperature=0.7, top_p=0.95, max_tokens=64, seed=seed)
-    chosen = [g.neighbor if g else neighbors[i % len(neighbors)] for i, g in enumerate(grounding)]
-    cloze_out = _ask(generator, [CLOZE_PROMPT.format(question=q) for q in queries], sampling)
-    neighbor_out = _ask(
-        generator,
-        [NEIGHBOR_PROMPT.format(question=q, neighbor=n) for q, n in zip(queries, chosen)],
-        sampling,
-    )
-    items, accepted_texts = [], []
+
+    def ask(texts, sampling, what, one_line=False):
+        return _ask(generator, texts, sampling, what, one_line)
+
+    cloze_out = ask([CLOZE_PROMPT.format(question=q) for q in queries], sampling, "clozes", True)
+    items, accepted = [], []
     counts = {"cloze": [0, 0, 0], "neighbor": [0, 0, 0], "neighbor_cloze": [0, 0, 0]}  # llm, template, dropped
-    for query, neighbor, ground, clozes, replies in zip(queries, chosen, grounding, cloze_out, neighbor_out):
+    for query, ground, clozes in zip(queries, grounding, cloze_out):
         item = BoundaryItem(query, cloze={}, neighbor=None, neighbor_cloze=None)
-        cloze = _first_valid(clozes, lambda c: filters.valid_cloze(c, target_name), accepted_texts, item.rejections)
+        cloze = _first_valid(clozes, lambda c: filters.valid_cloze(c, target_name, EXAMPLES), accepted, item.rejections)
         if cloze:
             item.cloze = {"text": cloze, "source": "llm"}
-            counts["cloze"][0] += 1
         elif ground:
             item.cloze = {"text": ground.cloze_template.format(name=target_name), "source": "template"}
-            counts["cloze"][1] += 1
-        else:
-            counts["cloze"][2] += 1
-        pair = _first_valid_pair(replies, target_name, neighbor, ground, accepted_texts, item.rejections)
+        counts["cloze"][0 if cloze else 1 if ground else 2] += 1
+        if item.cloze:
+            accepted.append(item.cloze["text"])
+        items.append(item)
+    if passages:
+        units = [passages[(i * per_query + j) % len(passages)] for i in range(len(queries)) for j in range(per_query)]
+        rows, unit_counts = passage_neighbors(
+            ask, target_name, units, samples, seed, accepted, lambda k: items[k // per_query].rejections
+        )
+        for i, item in enumerate(items):
+            item.boundary = [row for k in range(i * per_query, (i + 1) * per_query) for row in rows[k]]
+        counts |= unit_counts
+    else:
+        fact_neighbors(ask, items, target_name, neighbors, grounding, sampling, accepted, counts)
+    report = {
+        "prompt_version": PROMPT_VERSION,
+        "queries": len(queries),
+        "samples_per_query": samples,
+        **{
+            f"{kind}_{label}_rate": round(values[i] / max(sum(values), 1), 3)
+            for kind, values in counts.items()
+            for i, label in enumerate(("accepted", "fallback", "dropped"))
+        },
+    }
+    return items, report
+
+
+def fact_neighbors(ask, items, target_name, neighbors, grounding, sampling, accepted, counts) -> None:
+    """The fictional world's neighbour side: the same question about a neighbour, its answer
+    checked against the world's facts, the facts' template where it fails; and the fact's cloze."""
+    chosen = [
+        g.neighbor if g else (neighbors[i % len(neighbors)] if neighbors else "") for i, g in enumerate(grounding)
+    ]
+    prompts = [
+        NEIGHBOR_PROMPT.format(question=item.forget_query, neighbor=n or "someone else")
+        for item, n in zip(items, chosen)
+    ]
+    for item, neighbor, ground, replies in zip(items, chosen, grounding, ask(prompts, sampling, "neighbours")):
+        pair = neighbor and _first_valid_pair(replies, target_name, neighbor, ground, accepted, item.rejections)
         if pair:
             item.neighbor = {"entity": neighbor, "question": pair[0], "answer": pair[1], "source": "llm"}
-            counts["neighbor"][0] += 1
         elif ground:
             question = ground.question_template.format(name=neighbor)
             item.neighbor = {"entity": neighbor, "question": question, "answer": ground.answer, "source": "template"}
-            counts["neighbor"][1] += 1
-        else:
-            counts["neighbor"][2] += 1
+        counts["neighbor"][0 if pair else 1 if ground else 2] += 1
         if item.neighbor and ground:  # a grounded neighbor cloze; the LLM's rewrites are rarely checkable
             item.neighbor_cloze = {
                 "text": ground.cloze_template.format(name=neighbor),
                 "answer": ground.answer,
                 "source": "template",
             }
-            counts["neighbor_cloze"][1] += 1
-        else:
-            counts["neighbor_cloze"][2] += 1
-        for part in (item.cloze, item.neighbor):
-            if part:
-                accepted_texts.append(part.get("text") or part.get("question"))
-        items.append(item)
-    n = max(len(queries), 1)
-    report = {
-        "prompt_version": PROMPT_VERSION,
-        "queries": len(queries),
-        "samples_per_query": samples,
-        **{
-            f"{kind}_{label}_rate": round(values[i] / n, 3)
-            for kind, values in counts.items()
-            for i, label in enumerate(("accepted", "fallback", "dropped"))
-        },
-    }
-    return items, report
+        counts["neighbor_cloze"][1 if item.neighbor_cloze else 2] += 1
+        if item.neighbor:
+            accepted.append(item.neighbor["question"])
 
 
 def _first_valid(candidates, check, accepted, rejections) -> str | None:
@@ -149,7 +177,7 @@ def _first_valid(candidates, check, accepted, rejections) -> str | None:
 def _first_valid_pair(replies, target, neighbor, ground, accepted, rejections) -> tuple[str, str] | None:
     answers = [parse_neighbor(r) for r in replies]
     for question, answer in answers:
-        reason = filters.valid_neighbor(question, answer, target, neighbor)
+        reason = filters.valid_neighbor(question, answer, target, neighbor, EXAMPLES)
         if reason is None and filters.near_duplicate(question, accepted):
             reason = "near-duplicate"
         if reason is None:

@@ -174,11 +174,15 @@ def zero3_init(ds_config: dict):
         unset_hf_deepspeed_config()
 
 
-def load_model(model_dir: str | Path, ds_config: dict) -> torch.nn.Module:
-    """The HF model in the compute dtype, partitioned from the start under ZeRO-3."""
-    from transformers import AutoModelForCausalLM
+def load_model(model_dir: str | Path, ds_config: dict, head: str = "lm") -> torch.nn.Module:
+    """The HF model in the compute dtype, partitioned from the start under ZeRO-3. `head`
+    "value": the same trunk with a fresh one-output token head (a PPO critic, as the release
+    builds it: `num_labels=1`), seeded by the caller's torch seed."""
+    from transformers import AutoModelForCausalLM, AutoModelForTokenClassification
 
     with zero3_init(ds_config):
+        if head == "value":
+            return AutoModelForTokenClassification.from_pretrained(model_dir, num_labels=1, dtype=compute_dtype())
         return AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype())
 
 
@@ -216,9 +220,11 @@ def warmup_steps(cfg: TrainConfig, total_steps: int) -> int:
     return cfg.warmup_steps if cfg.warmup_steps is not None else int(cfg.warmup_ratio * total_steps)
 
 
-def open_session(model_dir: str | Path, cfg: TrainConfig, total_steps: int, checkpoint_dir: Path) -> Session:
-    """Load the model, wrap it in a ZeRO engine (AdamW + schedule) and resume from the
-    checkpoint directory's latest tag when there is one."""
+def open_session(
+    model_dir: str | Path, cfg: TrainConfig, total_steps: int, checkpoint_dir: Path, head: str = "lm"
+) -> Session:
+    """Load the model (`head`: see `load_model`), wrap it in a ZeRO engine (AdamW + schedule)
+    and resume from the checkpoint directory's latest tag when there is one."""
     import deepspeed
     from transformers import AutoTokenizer, get_scheduler
 
@@ -226,7 +232,7 @@ def open_session(model_dir: str | Path, cfg: TrainConfig, total_steps: int, chec
     torch.manual_seed(cfg.seed)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     ds_config = deepspeed_config(cfg, world)
-    model = load_model(model_dir, ds_config)
+    model = load_model(model_dir, ds_config, head)
     model.config.use_cache = False
     if cfg.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})

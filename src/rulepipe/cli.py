@@ -312,6 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def leave_process_group() -> None:
+    """Every rank leaves the process group before the interpreter exits: a gloo group left to
+    shutdown can abort a rank after its work is done ("terminate called without an active
+    exception", seen once in a two-process ReBO run)."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -319,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    leave_process_group()
     return 0
 
 

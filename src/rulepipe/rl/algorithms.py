@@ -55,13 +55,6 @@ def whitening(count: float, total: float, squares: float, eps: float = 1e-8) -> 
     return mean, (var + eps) ** -0.5
 
 
-def masked_whiten(values: torch.Tensor, mask: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """(values - mean) / sqrt(var + eps) over the unmasked entries (unbiased variance)."""
-    v, m = values.double(), mask.double()
-    mean, scale = whitening(m.sum().item(), (v * m).sum().item(), (v**2 * m).sum().item(), eps)
-    return ((values - mean) * scale * mask).to(values.dtype)
-
-
 def gae(rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, gamma: float = 1.0, lam: float = 1.0):
     """Generalised advantage estimation on right-padded responses: token rewards, critic values
     and mask [batch, tokens] -> (raw advantages, returns); returns = advantages + values."""

@@ -156,7 +156,7 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     losses = [round(log["history"][0]["loss"], 3), round(log["history"][-1]["loss"], 3)]
     steps.check("learn: loss first -> last", losses, losses[1] < losses[0])
     steps.check("learn: ZeRO-3 partition", log["partition"])
-    steps.check("learn: peak GPU memory GiB", log["peak_gpu_memory_gib"])
+    steps.check("learn: peak GPU memory GiB", read_json(out / "original" / "resources.json")["peak_gpu_memory_gib"])
     rule = ("rule", "generation", "training")
     steps.run(
         "rs_sample",
@@ -181,10 +181,11 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     log = read_json(out / "rule-grpo" / "train_log.json")
     kl = [round(h["kl"], 5) for h in log["history"]]
     steps.check("rebo: kl per step (reference on the device)", kl, all(k == k for k in kl))
+    resources = read_json(out / "rule-grpo" / "resources.json")
     steps.check(
-        "rebo: seconds generate / train per step", [[h["seconds_generate"], h["seconds_train"]] for h in log["history"]]
+        "rebo: seconds generate / train per step", [[t["generate"], t["train"]] for t in resources["seconds_per_step"]]
     )
-    steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", log["peak_gpu_memory_gib"])
+    steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", resources["peak_gpu_memory_gib"])
     steps.run(
         "rebo_ppo",
         "rebo",
@@ -195,7 +196,8 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     log = read_json(out / "rule-ppo" / "train_log.json")
     losses = [round(h["value_loss"], 5) for h in log["history"]]
     steps.check("rebo ppo: critic value loss per step", losses, all(v == v and v > 0 for v in losses))
-    steps.check("rebo ppo: peak GPU memory GiB (policy + critic + reference)", log["peak_gpu_memory_gib"])
+    peak = read_json(out / "rule-ppo" / "resources.json")["peak_gpu_memory_gib"]
+    steps.check("rebo ppo: peak GPU memory GiB (policy + critic + reference)", peak)
     steps.run(
         "unlearn_npo_klr",
         "unlearn",

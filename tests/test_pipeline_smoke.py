@@ -58,7 +58,7 @@ def test_dag_writes_every_artifact(smoke_run):
         (r / "fictional-smoke" / "tiny-random" / "rule-grpo" / target / "model" / "train_log.json").read_text()
     )
     assert [h["step"] for h in log["history"]] == [1, 2]
-    assert {"reward_forget", "reward_boundary", "refusal_rate_forget", "kl", "seconds_generate"} <= set(
+    assert {"reward_forget", "reward_boundary", "refusal_rate_forget", "kl", "response_tokens"} <= set(
         log["history"][0]
     )
     every = pd.read_csv(r / "summary.csv")

@@ -70,14 +70,15 @@ def test_killed_rebo_resumes_to_identical_weights(tiny_model, tmp_path, monkeypa
         "refusal_rate_boundary",
         "kl",
         "response_tokens",
-        "seconds_generate",
-        "seconds_train",
-        "seconds_sync",
     } <= set(log["history"][0])
+    resources = json.loads((tmp_path / "straight" / "resources.json").read_text())
+    assert [set(t) for t in resources["seconds_per_step"]] == [{"step", "generate", "train", "sync"}] * 3
 
     resumed = killed_and_resumed(monkeypatch, tiny_model, data, tmp_path / "resumed", _params(3), "grpo", 2)
     assert [h["step"] for h in resumed["history"]] == [1, 2, 3]
     assert_same_weights(tmp_path / "straight", tmp_path / "resumed")
+    log_bytes = [(tmp_path / run / "train_log.json").read_bytes() for run in ("straight", "resumed")]
+    assert log_bytes[0] == log_bytes[1]
 
 
 def killed_and_resumed(monkeypatch, model, data, out, params, algorithm, updates):

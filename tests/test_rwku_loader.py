@@ -52,7 +52,7 @@ def test_broken_file_names_file_and_field(tmp_path):
     directory = tmp_path / "Target" / "1_X"
     directory.mkdir(parents=True)
     (directory / "forget_level1.json").write_text('[{"query": "q ___", "level": "1", "type": "cloze", "subject": "X"}]')
-    with pytest.raises(DataError, match=r"forget_level1.json: item 0 has no field 'answer'"):
+    with pytest.raises(DataError, match=r"forget_level1.json: item 0: answer is missing"):
         rwku.load_local_target(tmp_path, "1_X")
     (directory / "forget_level1.json").write_text("[{")
     with pytest.raises(DataError, match="forget_level1.json: not valid JSON"):

@@ -76,7 +76,7 @@ def test_zero3_full_weight_reads_equal_the_model_files(tiny_model, tmp_path):
     from rulepipe.training.engine import full_state_dict, gathered_parameters, open_session
 
     cfg = TrainConfig(zero_stage=3, param_persistence_threshold=0, checkpoint_every=0)
-    session = open_session(tiny_model, cfg, total_steps=1, checkpoint_dir=tmp_path / "ckpt")
+    session = open_session(tiny_model, cfg, total_steps=1, checkpoint_dir=tmp_path / "ckpt", mark={})
     files = load_file(f"{tiny_model}/model.safetensors")
     assert all(p.numel() == 0 for p in session.model.parameters())  # partitioned: nothing whole in place
     pushed = dict(gathered_parameters(session))

@@ -171,5 +171,5 @@ def test_utility_path_errors_name_the_config_field(tmp_path):
     with pytest.raises(DataError, match="holds none of"):
         rwku.load_utility_dir(tmp_path)
     (tmp_path / "triviaqa.json").write_text('[{"question": "q"}]')
-    with pytest.raises(DataError, match=r"triviaqa.json: item 0 has no field 'answers'"):
+    with pytest.raises(DataError, match=r"triviaqa.json: item 0: answers is missing"):
         rwku.load_utility_dir(tmp_path)

@@ -71,11 +71,51 @@ def defaults(section: str, **overrides: Any) -> dict:
     return data | overrides
 
 
+def _accepts_text(schema: dict, value: str) -> bool:
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else types
+    if types and "null" in types and value.strip().lower() in ("null", "~"):
+        return False
+    if "enum" in schema:
+        return value in schema["enum"]
+    return types is None or "string" in types
+
+
+def _scalar(text: str) -> Any:
+    """What YAML 1.2 would read in `text` (Snakemake reads nested --config values as text, and
+    PyYAML reads `1e-5` as text): null, a boolean, an integer or a float; else the text."""
+    lowered = text.strip().lower()
+    if lowered in ("null", "~", "none", ""):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(lowered)
+        except ValueError:
+            pass
+    return text
+
+
+def coerce(schema: dict, data: Any) -> Any:
+    """`data` with every text value that the schema types as a number, boolean or null read as
+    one: `--config learn="{epochs: 1}"` arrives as {"epochs": "1"}. Text the schema takes as
+    text (a target name, a path) stays text; text that is no number stays for the validator."""
+    if isinstance(data, dict):
+        properties = schema.get("properties", {})
+        return {key: coerce(properties.get(key, {}), value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [coerce(schema.get("items", {}), value) for value in data]
+    if isinstance(data, str) and not _accepts_text(schema, data):
+        return _scalar(data)
+    return data
+
+
 def validate_config(config: dict, sources: list[str] | None = None, schema: dict | None = None) -> dict:
     """Return the config with defaults filled in, or raise ConfigError naming file and field."""
     where = " + ".join(sources) if sources else "config"
     schema = schema or load_schema()
-    data = copy.deepcopy(config)
+    data = coerce(schema, copy.deepcopy(config))
     _fill_defaults(schema, data)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -112,12 +152,31 @@ def _check_consistency(cfg: dict, where: str) -> None:
     if judge["kind"] == "endpoint" and not (judge["url"] and judge["endpoint_model"]):
         raise ConfigError(f"{where}: naturalness.judge: url and endpoint_model are required when kind is endpoint")
     _check_parallel(cfg, where)
+    _check_lengths(cfg, where)
+    utility = cfg.get("utility", {}).get("path")
+    if utility and not Path(utility).is_dir():
+        raise ConfigError(f"{where}: utility.path: {utility!r} is not a directory (RWKU's utility files)")
     if model["source"] == "hub" and not model.get("id"):
         raise ConfigError(f"{where}: model.id: required when model.source is hub")
     if model["source"] == "local":
         if not model.get("path") or not (Path(model["path"]) / "config.json").exists():
             raise ConfigError(
                 f"{where}: model.path: {model.get('path')!r} is not an HF model directory (no config.json)"
+            )
+
+
+def _check_lengths(cfg: dict, where: str) -> None:
+    """Every generation length fits the engine's window (`generation.max_model_len`)."""
+    window = cfg["generation"]["max_model_len"]
+    lengths = {
+        "evaluation.max_new_tokens": cfg["evaluation"].get("max_new_tokens"),
+        "evaluation.rule_release.max_new_tokens": cfg["evaluation"].get("rule_release", {}).get("max_new_tokens"),
+        "rule.rebo.max_new_tokens": cfg.get("rule", {}).get("rebo", {}).get("max_new_tokens"),
+    }
+    for key, value in lengths.items():
+        if value is not None and value >= window:
+            raise ConfigError(
+                f"{where}: {key}: {value} new tokens do not fit generation.max_model_len ({window}) with a prompt"
             )
 
 
@@ -160,10 +219,12 @@ def resolve_targets(cfg: dict) -> list[str]:
         raise ConfigError(f"benchmark.targets: a MUSE corpus is one target; give [{available[0]!r}]")
     ids = []
     for spec in bench["targets"]:
-        if isinstance(spec, int):
-            if not 1 <= spec <= len(available):
-                raise ConfigError(f"benchmark.targets: index {spec} out of range 1..{len(available)}")
-            ids.append(available[spec - 1])
+        if isinstance(spec, int) or spec.strip().isdigit():  # RWKU's number: 11 is 11_Miley_Cyrus
+            match = [t for t in available if t.split("_", 1)[0] == str(spec).strip()]
+            if not match:
+                numbers = ", ".join(t.split("_", 1)[0] for t in available[:40])
+                raise ConfigError(f"benchmark.targets: no target numbered {spec} here (numbers: {numbers})")
+            ids.append(match[0])
         else:
             match = [t for t in available if t == spec or t.split("_", 1)[-1].replace("_", " ") == spec]
             if not match:

@@ -29,6 +29,19 @@ def read_json(path: str | Path) -> Any:
             return json.load(handle)
     except json.JSONDecodeError as err:
         raise DataError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at offset {err.start})") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _as_user_made(path: str | Path, directory: bool = False) -> None:
+    """The mode a plain open() or mkdir() would have given (mkstemp / mkdtemp make 0600 / 0700)."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
 
 
 def write_text(path: str | Path, text: str) -> None:
@@ -38,6 +51,7 @@ def write_text(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        _as_user_made(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -56,6 +70,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     scratch = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
         yield scratch
+        _as_user_made(scratch, directory=True)
         if path.exists():
             shutil.rmtree(path)
         os.replace(scratch, path)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rulepipe.data.contract import check_records, check_texts
 from rulepipe.data.target import Probe, Target
 from rulepipe.io import DataError, read_json
 from rulepipe.prompts import probe_turn
@@ -46,8 +47,8 @@ HUB_SPLITS = {  # name -> (hub subset, split)
     "retain1": ("raw", "retain1"),
     "raw_forget": ("raw", "forget"),
 }
-FIELDS = {"forget_qa": ("question", "answer"), "retain_qa": ("question", "answer"), "verbmem": ("prompt", "gt")}
-FIELDS |= {"forget_qa_icl": FIELDS["forget_qa"], "retain_qa_icl": FIELDS["retain_qa"]}
+CONTRACT = {"forget_qa": "qa", "forget_qa_icl": "qa", "retain_qa": "qa", "retain_qa_icl": "qa"}
+CONTRACT |= {"verbmem": "muse_verbmem"}  # the rest are corpora: texts
 CONTINUE_REQUEST = "Continue this passage from the book: {}"
 REQUEST_WORDS = 40  # words of a VerbMem prompt kept in the continuation request
 
@@ -57,10 +58,13 @@ def _texts(rows: list[Any]) -> list[str]:
 
 
 def _check(name: str, rows: list[Any], origin: str) -> None:
-    for i, row in enumerate(rows):
-        missing = [f for f in FIELDS.get(name, ()) if f not in row]
-        if missing:
-            raise DataError(f"{origin}: item {i} has no field {missing[0]!r}")
+    """The data contract (`data.contract`) of one MUSE file; corpora are lists of texts."""
+    if not isinstance(rows, list):
+        raise DataError(f"{origin}: expected a JSON list")
+    if name in CONTRACT:
+        check_records(rows, CONTRACT[name], origin)
+    else:
+        check_texts(rows, origin)
 
 
 def load_local(path: str | Path) -> dict[str, list[Any]]:

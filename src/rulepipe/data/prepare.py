@@ -44,15 +44,18 @@ def prepare_benchmark(bench: dict, target_ids: list[str], out_dir: str | Path) -
         fic = bench["fictional"]
         raw = out / "raw"
         all_ids = fictional.write_world(raw, fic["num_people"], fic["seed"], fic["aa_per_type"])
-        everyone = [rwku.load_local_target(raw, tid) for tid in all_ids]
+        everyone = [rwku.load_local_target(raw, tid, bench["allow_empty_levels"]) for tid in all_ids]
         write_json(out / "learn.json", learn_examples(everyone, read_json(raw / "learn_corpus.json")))
         loaded = {t.target_id: t for t in everyone}
         targets = [loaded[tid] for tid in target_ids]
     elif bench["source"] == "local":
-        targets = [rwku.load_local_target(bench["path"], tid) for tid in target_ids]
+        targets = [rwku.load_local_target(bench["path"], tid, bench["allow_empty_levels"]) for tid in target_ids]
     else:
         names = [tid.split("_", 1)[1].replace("_", " ") for tid in target_ids]
-        targets = [rwku.load_hub_target(bench["hub_repo"], tid, name) for tid, name in zip(target_ids, names)]
+        targets = [
+            rwku.load_hub_target(bench["hub_repo"], tid, name, bench["allow_empty_levels"])
+            for tid, name in zip(target_ids, names)
+        ]
     if bench["kind"] == "rwku" and bench["source"] != "generate" and bench["retain_release_path"]:
         for target in targets:
             if not target.retain_corpus:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from rulepipe.data.contract import check_records, check_texts
 from rulepipe.data.target import Probe, Target
 from rulepipe.io import DataError, read_json
 
@@ -23,13 +24,6 @@ UTILITY_FILES = {
     "truthfulqa": "truthful.json",
     "triviaqa": "triviaqa.json",
     "fluency": "fluency.json",
-}
-UTILITY_FIELDS = {
-    "mmlu": ("task", "question", "choices", "answer", "examples"),
-    "bbh": ("question", "answer", "cot"),
-    "truthfulqa": ("question", "mc1_targets", "mc2_targets"),
-    "triviaqa": ("question", "answers"),
-    "fluency": ("instruction",),
 }
 HUB_CONFIGS = {  # file name in the per-target layout -> hub config name (split "test")
     "intro.json": "forget_target",
@@ -65,30 +59,12 @@ def list_targets(root: str | Path) -> list[str]:
 
 
 def _probes(rows: list[dict[str, Any]], origin: Path) -> list[Probe]:
-    probes = []
-    for i, row in enumerate(rows):
-        try:
-            probes.append(
-                Probe(
-                    query=row["query"],
-                    answer=str(row["answer"]),
-                    level=str(row["level"]),
-                    type=row["type"],
-                    neighbor=row.get("neighbor"),
-                )
-            )
-        except KeyError as err:
-            raise DataError(f"{origin}: item {i} has no field {err}") from None
-    return probes
-
-
-def _texts(rows: list[Any], origin: Path) -> list[str]:
-    if rows and isinstance(rows[0], str):
-        return list(rows)
-    try:
-        return [row["text"] for row in rows]
-    except (KeyError, TypeError):
-        raise DataError(f"{origin}: expected a list of {{text: ...}} records") from None
+    return [
+        Probe(
+            query=r["query"], answer=str(r["answer"]), level=str(r["level"]), type=r["type"], neighbor=r.get("neighbor")
+        )
+        for r in check_records(rows, "probe", origin)
+    ]
 
 
 def _rows_from_dir(directory: Path, name: str, required: bool) -> list[Any]:
@@ -123,16 +99,17 @@ def release_retain_corpus(release_root: str | Path, tid: str, name: str) -> list
     return texts
 
 
-def load_local_target(root: str | Path, tid: str) -> Target:
+def load_local_target(root: str | Path, tid: str, allow_empty_levels: bool = False) -> Target:
     """Read one target from the per-target layout under `root/Target/<tid>`."""
     directory = Path(root) / "Target" / tid
     if not directory.is_dir():
         available = ", ".join(list_targets(root)[:12])
         raise DataError(f"{directory}: no such target (available: {available})")
-    return _build_target(tid, lambda name, required=False: _rows_from_dir(directory, name, required), directory)
+    rows = lambda name, required=False: _rows_from_dir(directory, name, required)  # noqa: E731
+    return _build_target(tid, rows, directory, allow_empty_levels=allow_empty_levels)
 
 
-def load_hub_target(repo: str, tid: str, name: str) -> Target:
+def load_hub_target(repo: str, tid: str, name: str, allow_empty_levels: bool = False) -> Target:
     """Read one target from the hub (`jinzhuoran/RWKU`), filtering every config by subject."""
     from datasets import load_dataset  # imported here: only the hub path needs it
 
@@ -148,20 +125,12 @@ def load_hub_target(repo: str, tid: str, name: str) -> Target:
             return []
         return [dict(row) for row in split if row.get("subject", row.get("target")) == name]
 
-    return _build_target(tid, rows, Path(f"hub:{repo}"), name=name)
+    return _build_target(tid, rows, Path(f"hub:{repo}"), name=name, allow_empty_levels=allow_empty_levels)
 
 
 def _utility_sets(rows, origin: Path) -> dict[str, list[dict[str, Any]]]:
     """The five utility sets, each item checked for the fields its task reads."""
-    sets = {}
-    for task, file_name in UTILITY_FILES.items():
-        items = rows(file_name)
-        for i, item in enumerate(items):
-            missing = [f for f in UTILITY_FIELDS[task] if f not in item]
-            if missing:
-                raise DataError(f"{origin / file_name}: item {i} has no field {missing[0]!r}")
-        sets[task] = items
-    return sets
+    return {task: check_records(rows(file_name), task, origin / file_name) for task, file_name in UTILITY_FILES.items()}
 
 
 def load_utility_dir(directory: str | Path) -> dict[str, list[dict[str, Any]]]:
@@ -176,28 +145,45 @@ def load_utility_dir(directory: str | Path) -> dict[str, list[dict[str, Any]]]:
     return sets
 
 
-def _build_target(tid: str, rows, origin: Path, name: str | None = None) -> Target:
-    intro_rows = rows("intro.json")
+def _probe_levels(rows, side: str, origin: Path, allow_empty: bool) -> list[Probe]:
+    """A side's probes, level by level; an empty level is an error (forget All would silently
+    average the others) unless `benchmark.allow_empty_levels` says so."""
+    probes = []
+    for file_name in PROBE_FILES[side]:
+        level = _probes(rows(file_name, True), origin / file_name)
+        if not level:
+            if not allow_empty:
+                raise DataError(
+                    f"{origin / file_name}: no probes; its level would drop out of {side} All unnoticed "
+                    "(set benchmark.allow_empty_levels: true to score without it; summary.csv then names it)"
+                )
+            print(f"[prepare-benchmark] warning: {origin / file_name} is empty; {side} All omits its level", flush=True)
+        probes += level
+    return probes
+
+
+def _build_target(tid: str, rows, origin: Path, name: str | None = None, allow_empty_levels: bool = False) -> Target:
+    intro_rows = check_records(rows("intro.json"), "intro", origin / "intro.json")
     if intro_rows:
         name = name or intro_rows[0]["target"]
         intro = intro_rows[0]["intro"]
     else:
         first = rows("forget_level1.json", True)
-        name = name or first[0]["subject"]
+        name = name or (first[0].get("subject") if first and isinstance(first[0], dict) else None)
+        if not name:
+            raise DataError(f"{origin}: no intro.json and no subject in forget_level1.json: the target has no name")
         intro = ""
-    forget = [p for f in PROBE_FILES["forget"] for p in _probes(rows(f, True), origin / f)]
-    neighbor = [p for f in PROBE_FILES["neighbor"] for p in _probes(rows(f, True), origin / f)]
-    reject = rows("reject.json")
+    reject = check_records(rows("reject.json"), "reject", origin / "reject.json")
     return Target(
         name=name,
         target_id=tid,
         intro=intro,
-        forget_probes=forget,
-        neighbor_probes=neighbor,
-        mia_member=_texts(rows("forget_mia.json"), origin / "forget_mia.json"),
-        mia_nonmember=_texts(rows("retain_mia.json"), origin / "retain_mia.json"),
-        forget_corpus=_texts(rows("positive.json"), origin / "positive.json"),
-        retain_corpus=_texts(rows("retain.json"), origin / "retain.json"),
+        forget_probes=_probe_levels(rows, "forget", origin, allow_empty_levels),
+        neighbor_probes=_probe_levels(rows, "neighbor", origin, allow_empty_levels),
+        mia_member=check_texts(rows("forget_mia.json"), origin / "forget_mia.json"),
+        mia_nonmember=check_texts(rows("retain_mia.json"), origin / "retain_mia.json"),
+        forget_corpus=check_texts(rows("positive.json"), origin / "positive.json"),
+        retain_corpus=check_texts(rows("retain.json"), origin / "retain.json"),
         forget_questions=[row["instruction"] for row in reject],
         utility=_utility_sets(rows, origin),
         source=str(origin),

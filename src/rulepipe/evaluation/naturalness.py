@@ -14,6 +14,7 @@ import urllib.request
 from statistics import mean
 
 from rulepipe.evaluation.fluency import ngram_entropy, words
+from rulepipe.io import DataError
 from rulepipe.reward import is_refusal, names_target
 
 JUDGE_PROMPT_VERSION = "nat-v2"
@@ -139,8 +140,13 @@ class EndpointJudge:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         request = urllib.request.Request(self.url, json.dumps(body).encode(), headers)
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            return json.load(response)["choices"][0]["message"]["content"]
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.load(response)["choices"][0]["message"]["content"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as err:  # URLError, HTTPError, timeouts, bad JSON
+            raise DataError(
+                f"naturalness.judge.url: the judge endpoint {self.url} failed ({type(err).__name__}: {err})"
+            ) from None
 
     def close(self) -> None:
         pass

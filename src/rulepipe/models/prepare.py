@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rulepipe.io import atomic_dir
+from rulepipe.io import DataError, atomic_dir
 
 
 def prepare_model(model: dict, out_dir: str | Path, seed: int = 0) -> None:
@@ -24,11 +24,18 @@ def prepare_model(model: dict, out_dir: str | Path, seed: int = 0) -> None:
         from huggingface_hub import snapshot_download
 
         with atomic_dir(out_dir) as scratch:
-            snapshot_download(
-                model["id"],
-                local_dir=scratch,
-                allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"],
-            )
+            try:
+                snapshot_download(
+                    model["id"],
+                    local_dir=scratch,
+                    allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken"],
+                )
+            except Exception as err:  # the hub raises many types (offline, gated, not found)
+                raise DataError(
+                    f"model.id: {model['id']!r} could not be downloaded from https://huggingface.co/{model['id']} "
+                    f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); offline, use "
+                    "model.source: local with model.path"
+                ) from None
     elif source == "local":
         # A link, not a copy: an 8B checkpoint need not be duplicated to enter the DAG.
         out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ SCORE_COLUMNS = ["forget_fb", "forget_qa", "forget_aa", "forget_all", "neighbor_
 TOKEN_COLUMNS = ["d_f_percent", "d_r_percent"]
 NATURALNESS_COLUMNS = ["nat_read", "nat_help", "nat_truth", "nat_all"]
 PROXY_COLUMNS = ["refusal_rate", "named_rate", "repetition_rate", "distinct_2", "fluency_entropy"]
-INFO_COLUMNS = ["judge", "judge_parse_rate"]
+INFO_COLUMNS = ["judge", "judge_parse_rate", "empty_levels"]
 UTILITY_COLUMNS = ["mmlu", "bbh", "truthfulqa_mc1", "truthfulqa_mc2", "triviaqa_em", "triviaqa_f1", "fluency"]
 MIA_COLUMNS = {"mia_forget_loss": "forget_loss", "mia_retain_loss": "retain_loss", "mia_auc": "auc_loss"}
 COLUMNS = (
@@ -68,10 +68,14 @@ def summary_rows(path: str | Path) -> list[dict]:
     rows = []
     for protocol, scores in protocols.items():
         row = {"benchmark": benchmark, "model": model, "method": method, "target": target, "protocol": protocol}
+        empty = []
         for side in ("forget", "neighbor"):
             for key in ("fb", "qa", "aa", "all"):
                 if key in scores[side]:
                     row[f"{side}_{key}"] = scores[side][key]
+            empty += [f"{side}_{key}" for key, n in scores[side].get("count", {}).items() if n == 0]
+        if empty:  # benchmark.allow_empty_levels: the All columns average the other levels
+            row["empty_levels"] = " ".join(empty)
         rows.append(row | shared)
     return rows
 

@@ -21,7 +21,6 @@ same prompt order.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from rulepipe.training.engine import (
     TrainConfig,
     checkpoint_written,
     engine_options,
+    fingerprint,
     finish,
     frozen_reference,
     gathered_parameters,
@@ -137,15 +137,22 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     boundary = [r for r in rows if r["solution"][0] == "<normal>"]
     world = params["training"]["num_processes"]  # the config check makes prompts_per_step a multiple
     checkpoint_dir = Path(f"{out_dir}.ckpt")
-    session = open_session(
-        policy_dir, train_config(cfg, world, seed, params, cfg.learning_rate), cfg.steps, checkpoint_dir
+    policy_cfg = train_config(cfg, world, seed, params, cfg.learning_rate)
+    mark = fingerprint(
+        policy_cfg,
+        policy_dir,
+        rows,
+        rebo=cfg.__dict__,
+        reward=params["rule"]["reward"],
+        generation=params["generation"],
     )
+    session = open_session(policy_dir, policy_cfg, cfg.steps, checkpoint_dir, mark)
     if session.world != world:
         raise DataError(f"training.num_processes is {world} but {session.world} processes were started")
     critic = None
     if ALGORITHMS[algorithm].critic:  # a value model from the same checkpoint, its head fresh (the release's)
         critic_cfg = train_config(cfg, world, seed, params, cfg.critic_learning_rate)
-        critic = open_session(policy_dir, critic_cfg, cfg.steps, checkpoint_dir / "critic", head="value")
+        critic = open_session(policy_dir, critic_cfg, cfg.steps, checkpoint_dir / "critic", mark, head="value")
         if critic.step != session.step:  # a kill between the two saves
             raise DataError(
                 f"{checkpoint_dir}: the policy checkpoint is at step {session.step} but the critic's at "
@@ -154,9 +161,7 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     reference = frozen_reference(policy_dir, session)
     generator = rollout_generator(policy_dir, session, params["generation"], seed)
     stops = stop_token_ids(session.tokenizer, newlines=cfg.stop_at_newline)
-    history_path = checkpoint_dir / "history.jsonl"
-    history = [json.loads(line) for line in history_path.read_text().splitlines()] if history_path.exists() else []
-    history = history[: session.step]
+    history, timings = session.history, []
     pushes = hasattr(generator, "update_weights")  # vLLM holds its own copy of the weights
     stale = pushes and session.step > 0  # a resumed run's engine was loaded from disk, not the checkpoint
     started, first_step = time.time(), session.step
@@ -174,17 +179,17 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
         stats = update(session.engine, reference, samples, session.tokenizer, cfg)
         t_train = time.time() - t1
         stale = pushes
-        timings = {"seconds_generate": t_gen, "seconds_train": t_train, "seconds_sync": t_sync}
-        record = log_step(
-            step, batch, rollouts, rewards, stats | critic_stats, timings, session, cfg, started, first_step
+        timings.append(
+            {"step": step + 1}
+            | {k: round(v, 2) for k, v in (("generate", t_gen), ("train", t_train), ("sync", t_sync))}
         )
-        history.append(record)
+        history.append(
+            log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)
+        )
         if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0 and step + 1 < cfg.steps:
-            save_checkpoint(session.engine, checkpoint_dir, step + 1, 1)
+            save_checkpoint(session.engine, checkpoint_dir, step + 1, 1, history)
             if critic is not None:
                 save_checkpoint(critic.engine, checkpoint_dir / "critic", step + 1, 1)
-            if session.rank == 0:
-                history_path.write_text("".join(json.dumps(h) + "\n" for h in history))
             checkpoint_written(step + 1)
     log = {
         "algorithm": cfg.algorithm,
@@ -192,9 +197,9 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
         "history": history,
         "prompts": len(rows),
         "world_size": world,
-        "seconds": time.time() - started,
     }
-    finish(session, out_dir, log, checkpoint_dir)
+    resources = {"seconds_after_resume": round(time.time() - started, 1), "seconds_per_step": timings}
+    finish(session, out_dir, log, checkpoint_dir, resources)
     generator.close()  # after the save: closing vLLM tears down the process group the gather needs
     return log
 
@@ -447,7 +452,7 @@ def update(engine, reference, samples: list[Sample], tokenizer, cfg: ReboConfig)
     return {"loss": sum(losses) / len(losses), "kl": sum(kls) / len(kls), "clip_fraction": sum(clipped) / len(clipped)}
 
 
-def log_step(step, batch, rollouts, rewards, stats, timings, session, cfg, started, first_step) -> dict:
+def log_step(step, batch, rollouts, rewards, stats, session, cfg, started, first_step) -> dict:
     """The step's record over every rank's rollouts (rank 0 prints it)."""
     is_forget = [r["solution"][0] == "<reject>" for r in batch]
     local = {
@@ -470,7 +475,6 @@ def log_step(step, batch, rollouts, rewards, stats, timings, session, cfg, start
         "refusal_rate_boundary": refused_all[~forget_all].mean().item(),
         **{key: sum(p["stats"][key] for p in parts) / len(parts) for key in stats},
         "response_tokens": sum(tokens) / len(tokens),
-        **{key: round(value, 2) for key, value in timings.items()},
     }
     if session.rank == 0:
         progress(

@@ -36,5 +36,7 @@ def learn(model_dir: str, data_path: str, out_dir: str, params: dict, seed: int 
     rows = tokenize_examples(tokenizer, examples, cfg.max_length)
     rows += tokenize_texts(tokenizer, [e["text"] for e in data if "text" in e], cfg.max_length)
     print(f"[learn] {len(rows)} examples from {data_path}; ZeRO stage {cfg.zero_stage}", flush=True)
-    result = train(model_dir, rows, out_dir, cfg, checkpoint_dir=Path(f"{out_dir}.ckpt"))
+    result = train(
+        model_dir, rows, out_dir, cfg, checkpoint_dir=Path(f"{out_dir}.ckpt"), stage="learn", settings=learn_cfg
+    )
     print(f"[learn] done: {result}", flush=True)

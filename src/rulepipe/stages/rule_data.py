@@ -17,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rulepipe.data.budget import Budget, allocate, candidates, count_tokens, token_report
+from rulepipe.data.contract import check_records
 from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES
@@ -28,7 +29,7 @@ from rulepipe.synthesis.neighbors import comparable, leaks, load_pool
 def release_items(release_root: str | Path, target: Target, queries: list[str]) -> list[BoundaryItem]:
     """The RULE release's boundary rows for the same forget questions (for comparison)."""
     path = Path(release_root) / "Target" / target.target_id / "reject_with_fb_neighbor_target.json"
-    rows = {row["instruction"]: row for row in read_json(path)}
+    rows = {row["instruction"]: row for row in check_records(read_json(path), "release_boundary", path)}
     items = []
     for query in queries:
         row = rows.get(query)

@@ -101,4 +101,13 @@ def unlearn(
         flush=True,
     )
     reference = model_dir if spec.needs_reference else None
-    return train(model_dir, rows, out_dir, train_cfg, loss_fn=make_loss(spec, cfg), reference_dir=reference)
+    return train(
+        model_dir,
+        rows,
+        out_dir,
+        train_cfg,
+        loss_fn=make_loss(spec, cfg),
+        reference_dir=reference,
+        stage="baselines",
+        settings={k: v for k, v in cfg.items() if k not in ("methods", "sweep")} | {"run": run},
+    )

@@ -33,4 +33,5 @@ def warm_start(model_dir: str, rs_data: str, out_dir: str, params: dict, seed: i
         **engine_options(params["training"]),
     )
     print(f"[warm-start] SFT on {len(examples)} kept responses from {rs_data}", flush=True)
-    return train(model_dir, tokenize_examples(tokenizer, examples, train_cfg.max_length), out_dir, train_cfg)
+    rows = tokenize_examples(tokenizer, examples, train_cfg.max_length)
+    return train(model_dir, rows, out_dir, train_cfg, stage="rule.warm_start", settings=cfg)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from rulepipe.io import DataError
 from rulepipe.prompts import encode_prompt, render
 
 IGNORE = -100
@@ -43,6 +44,26 @@ def tokenize_texts(tokenizer, texts: list[str], max_length: int) -> list[dict[st
             if len(window) > 1:
                 rows.append({"input_ids": window, "labels": list(window)})
     return rows
+
+
+def check_supervision(rows: list[dict[str, list[int]]], stage: str, max_length: int) -> dict[str, int]:
+    """Before the first step: the supervised (label) tokens per example. None at all is an
+    error (a stage that trains on nothing would save its input model as if it had learned);
+    more than 10% of the examples cut to nothing by `max_length` is a printed warning."""
+    counts = [sum(1 for t in row["labels"] if t != IGNORE) for row in rows]
+    empty = sum(1 for c in counts if c == 0)
+    if not counts or sum(counts) == 0:
+        raise DataError(
+            f"{stage}: nothing to train on: all {len(rows)} examples have no supervised token left after "
+            f"truncation to {stage}.max_length = {max_length} (their prompts are longer); raise {stage}.max_length"
+        )
+    if empty > 0.1 * len(rows):
+        print(
+            f"[{stage}] warning: {empty} of {len(rows)} examples have no supervised token left after truncation "
+            f"to {stage}.max_length = {max_length}; they train nothing",
+            flush=True,
+        )
+    return {"supervised_tokens": sum(counts), "examples_cut_to_nothing": empty}
 
 
 def with_group(rows: list[dict], group: str, others: list[dict]) -> list[dict]:

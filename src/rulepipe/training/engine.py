@@ -1,5 +1,11 @@
 """One supervised training loop on a DeepSpeed ZeRO engine, resumable after a kill.
 
+A resume checkpoint is bound to what made it (`fingerprint`: the engine settings, the model,
+the tokenized data, the training code): a checkpoint left by another configuration is
+discarded with a printed line, never resumed. The step history travels in the checkpoint, so
+a resumed run's `train_log.json` is the uninterrupted run's, byte for byte; what the run cost
+(seconds, peak memory) goes to `resources.json` beside it.
+
 Written on DeepSpeed's engine directly rather than through HF `Trainer`: on a CPU-only
 machine we need gloo, a plain torch AdamW (DeepSpeedCPUAdam JIT-builds for minutes), and a
 step-exact resume that later stages (RL, unlearning losses) reuse with their own loss.
@@ -13,6 +19,8 @@ checkpointing, and full-weight reads that every rank enters (`full_state_dict`,
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import random
@@ -29,8 +37,8 @@ from pathlib import Path
 import torch
 
 from rulepipe.device import compute_dtype, on_cpu
-from rulepipe.io import atomic_dir, write_json
-from rulepipe.training.data import collate
+from rulepipe.io import DataError, atomic_dir, write_json
+from rulepipe.training.data import check_supervision, collate
 
 # (model, batch, reference) -> loss; `reference` is the frozen model where the stage has one
 LossFn = Callable[[torch.nn.Module, dict[str, torch.Tensor], torch.nn.Module | None], torch.Tensor]
@@ -214,17 +222,105 @@ class Session:
     zero_stage: int
     ds_config: dict
     step: int = 0
+    history: list | None = None  # the steps' log records up to `step`, from the checkpoint
 
 
 def warmup_steps(cfg: TrainConfig, total_steps: int) -> int:
     return cfg.warmup_steps if cfg.warmup_steps is not None else int(cfg.warmup_ratio * total_steps)
 
 
+def digest(value) -> str:
+    """A short content hash of JSON-able data (tokenized rows, a config)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def code_version() -> str:
+    """A hash of the package's training-side source (every module but the report's)."""
+    root = Path(__file__).resolve().parents[1]
+    sha = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "report" not in path.relative_to(root).parts:
+            sha.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return sha.hexdigest()[:16]
+
+
+def model_identity(model_dir: str | Path) -> str:
+    """Which model files: config and tokenizer by content, weights by name, size and mtime."""
+    parts = []
+    for path in sorted(Path(model_dir).iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            weights = path.suffix in (".safetensors", ".bin", ".pt")
+            parts.append([path.name, stat.st_size, stat.st_mtime_ns if weights else digest(path.read_bytes().hex())])
+    return digest(parts)
+
+
+def fingerprint(cfg: TrainConfig, model_dir: str | Path, data, **extra) -> dict:
+    """What a resume checkpoint is bound to: the engine settings, the input model, the data the
+    steps draw from, the code, and a stage's own settings (`extra`)."""
+    return {
+        "config": json.loads(json.dumps(asdict(cfg))),
+        "model": model_identity(model_dir),
+        "data": digest(data),
+        "code": code_version(),
+        **{key: json.loads(json.dumps(value, default=str)) for key, value in extra.items()},
+    }
+
+
+def changed(stored: dict | None, current: dict) -> list[str]:
+    """The parts of two fingerprints that differ (`config.learning_rate`, `data`, ...)."""
+    if stored is None:
+        return ["(no fingerprint: written by an older version)"]
+    names = []
+    for key in sorted(set(stored) | set(current)):
+        old, new = stored.get(key), current.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            names += [f"{key}.{k}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        elif old != new:
+            names.append(key)
+    return names
+
+
+def _barrier(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def bind_checkpoint(checkpoint_dir: Path, mark: dict, rank: int, world: int) -> None:
+    """Keep the checkpoint directory only if `mark` made it: else discard it, saying why, and
+    record `mark` for the checkpoints this run writes."""
+    stamp = checkpoint_dir / "fingerprint.json"
+    if (checkpoint_dir / "latest").exists():
+        stored = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else None
+        differs = changed(stored, mark)
+        _barrier(world)  # every rank has read it before rank 0 deletes it
+        if differs:
+            if rank == 0:
+                print(
+                    f"[train] discarding checkpoint {checkpoint_dir}: made with other inputs "
+                    f"({', '.join(differs[:8])}{' ...' if len(differs) > 8 else ''} changed); starting from step 0",
+                    flush=True,
+                )
+                shutil.rmtree(checkpoint_dir)
+            _barrier(world)
+    if rank == 0 and not (checkpoint_dir / "latest").exists():
+        write_json(stamp, mark)
+    _barrier(world)
+
+
 def open_session(
-    model_dir: str | Path, cfg: TrainConfig, total_steps: int, checkpoint_dir: Path, head: str = "lm"
+    model_dir: str | Path,
+    cfg: TrainConfig,
+    total_steps: int,
+    checkpoint_dir: Path,
+    mark: dict,
+    head: str = "lm",
 ) -> Session:
     """Load the model (`head`: see `load_model`), wrap it in a ZeRO engine (AdamW + schedule)
-    and resume from the checkpoint directory's latest tag when there is one."""
+    and resume from the checkpoint directory's latest tag when there is one that `mark` (a
+    `fingerprint`) made."""
     import deepspeed
     from transformers import AutoTokenizer, get_scheduler
 
@@ -241,10 +337,12 @@ def open_session(
         cfg.scheduler, optimizer, num_warmup_steps=warmup_steps(cfg, total_steps), num_training_steps=total_steps
     )
     engine, _, _, _ = deepspeed.initialize(model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
-    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config)
+    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config, history=[])
+    bind_checkpoint(checkpoint_dir, mark, rank, world)
     if (checkpoint_dir / "latest").exists():
         _, client = engine.load_checkpoint(str(checkpoint_dir))
         session.step = int(client["step"])
+        session.history = list(client.get("history", []))[: session.step]
         print(f"[train] resumed from {checkpoint_dir} at step {session.step}/{total_steps}", flush=True)
     engine.train()
     return session
@@ -288,20 +386,26 @@ def train(
     loss_fn: LossFn = sft_loss,
     checkpoint_dir: str | Path | None = None,
     reference_dir: str | Path | None = None,
+    stage: str = "train",
+    settings: dict | None = None,
 ) -> dict:
     """Fine-tune the model in `model_dir` on tokenized `rows`; save an HF model to `out_dir`.
-    With `reference_dir`, the loss also gets that model, frozen (`frozen_reference`)."""
+    With `reference_dir`, the loss also gets that model, frozen (`frozen_reference`). `stage`
+    is the config section that owns the settings (`learn`, `baselines`), named in errors;
+    `settings`, that section (loss coefficients and all), is bound into the checkpoints."""
+    supervision = check_supervision(rows, stage, cfg.max_length)
     _, world = init_distributed()
     per_step = cfg.micro_batch_size * cfg.gradient_accumulation * world
     steps_per_epoch = max(1, math.ceil(len(rows) / per_step))
     total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
     checkpoint_dir = Path(checkpoint_dir or f"{out_dir}.ckpt")
-    session = open_session(model_dir, cfg, total_steps, checkpoint_dir)
+    mark = fingerprint(cfg, model_dir, rows, settings=settings or {}, reference=str(reference_dir))
+    session = open_session(model_dir, cfg, total_steps, checkpoint_dir, mark)
     engine, tokenizer, rank = session.engine, session.tokenizer, session.rank
     reference = frozen_reference(reference_dir, session) if reference_dir else None
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     lengths = [len(r["input_ids"]) for r in rows]
-    history: list[dict] = []
+    history: list[dict] = session.history
     step = session.step
     started, first_step = time.time(), step
     while step < total_steps:
@@ -340,27 +444,35 @@ def train(
                 lr=record["lr"],
             )
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total_steps:
-            save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints)
+            save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints, history)
             checkpoint_written(step)
+    if all(h["loss"] == 0 for h in history):
+        raise DataError(
+            f"{stage}: the loss was exactly 0 at every one of {len(history)} steps: nothing was learned "
+            f"({supervision['supervised_tokens']} supervised tokens); check the data and {stage}.max_length"
+        )
     log = {
         "config": asdict(cfg),
         "steps": total_steps,
         "examples": len(rows),
+        **supervision,
         "world_size": world,
         "partition": partition_report(session),
-        "seconds": time.time() - started,
         "history": history,
     }
-    finish(session, out_dir, log, checkpoint_dir)
+    finish(session, out_dir, log, checkpoint_dir, {"seconds_after_resume": round(time.time() - started, 1)})
     return {"steps": total_steps, "final_loss": history[-1]["loss"] if history else None}
 
 
-def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Path) -> None:
+def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Path, resources: dict) -> None:
     """Every rank gathers (a collective under ZeRO-3); rank 0 saves the HF model with its log
-    and then drops the resume checkpoints once every rank is past them."""
+    (`train_log.json`, what was learned: the same after a resume) and `resources.json` (what
+    it cost), then drops the resume checkpoints once every rank is past them."""
     import torch.distributed as dist
 
-    log["peak_gpu_memory_gib"] = None if on_cpu() else round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    resources = resources | {
+        "peak_gpu_memory_gib": None if on_cpu() else round(torch.cuda.max_memory_allocated() / 2**30, 2)
+    }
     state = full_state_dict(session)
     if session.rank == 0:
         session.model.config.use_cache = True
@@ -368,15 +480,17 @@ def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Pat
             session.engine.module.save_pretrained(scratch, state_dict=state, safe_serialization=True)
             session.tokenizer.save_pretrained(scratch)
             write_json(scratch / "train_log.json", log)
+            write_json(scratch / "resources.json", resources)
     if session.world > 1:
         dist.barrier()
     if session.rank == 0 and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
 
 
-def save_checkpoint(engine, checkpoint_dir: Path, step: int, keep: int, extra: dict | None = None) -> None:
-    """A resume point (collective: every rank writes its own partitions)."""
-    engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state={"step": step, **(extra or {})})
+def save_checkpoint(engine, checkpoint_dir: Path, step: int, keep: int, history: list | None = None) -> None:
+    """A resume point (collective: every rank writes its own partitions), with the log so far."""
+    state = {"step": step, "history": history or []}
+    engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state=state)
     if engine.global_rank == 0:
         tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
         for old in tags[:-keep]:

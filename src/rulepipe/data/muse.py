@@ -90,7 +90,10 @@ def load_hub(repo: str) -> dict[str, list[Any]]:
         try:
             rows = [dict(row) for row in load_dataset(repo, subset, split=split)]
         except Exception as err:  # the hub raises many types; name the split instead
-            raise DataError(f"hub {repo} {subset}/{split}: could not be loaded ({err})") from None
+            raise DataError(
+                f"benchmark.hub_repo: {repo!r} {subset}/{split} could not be loaded from "
+                f"https://huggingface.co/datasets/{repo} ({err})"
+            ) from None
         _check(name, rows, f"hub:{repo}/{subset}/{split}")
         sets[name] = rows
     return sets

@@ -121,7 +121,10 @@ def load_hub_target(repo: str, tid: str, name: str, allow_empty_levels: bool = F
             split = load_dataset(repo, config, split="test")
         except Exception as err:  # the hub raises many types; name the config instead
             if required:
-                raise DataError(f"hub {repo} config {config}: could not be loaded ({err})") from None
+                raise DataError(
+                    f"benchmark.hub_repo: {repo!r} config {config} could not be loaded from "
+                    f"https://huggingface.co/datasets/{repo} ({err})"
+                ) from None
             return []
         return [dict(row) for row in split if row.get("subject", row.get("target")) == name]
 

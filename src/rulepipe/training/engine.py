@@ -251,7 +251,8 @@ def model_identity(model_dir: str | Path) -> str:
         if path.is_file():
             stat = path.stat()
             weights = path.suffix in (".safetensors", ".bin", ".pt")
-            parts.append([path.name, stat.st_size, stat.st_mtime_ns if weights else digest(path.read_bytes().hex())])
+            content = stat.st_mtime_ns if weights else hashlib.sha256(path.read_bytes()).hexdigest()
+            parts.append([path.name, stat.st_size, content])
     return digest(parts)
 
 
@@ -446,7 +447,7 @@ def train(
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total_steps:
             save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints, history)
             checkpoint_written(step)
-    if all(h["loss"] == 0 for h in history):
+    if not learned_anything(history, world, engine.device):
         raise DataError(
             f"{stage}: the loss was exactly 0 at every one of {len(history)} steps: nothing was learned "
             f"({supervision['supervised_tokens']} supervised tokens); check the data and {stage}.max_length"
@@ -462,6 +463,16 @@ def train(
     }
     finish(session, out_dir, log, checkpoint_dir, {"seconds_after_resume": round(time.time() - started, 1)})
     return {"steps": total_steps, "final_loss": history[-1]["loss"] if history else None}
+
+
+def learned_anything(history: list[dict], world: int, device) -> bool:
+    """Whether any rank saw a loss other than exactly 0 (every rank gets the same answer)."""
+    nonzero = torch.tensor([float(any(h["loss"] != 0 for h in history))], device=device)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.all_reduce(nonzero, op=dist.ReduceOp.MAX)
+    return bool(nonzero.item())
 
 
 def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Path, resources: dict) -> None:

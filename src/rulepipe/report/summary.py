@@ -20,7 +20,7 @@ SCORE_COLUMNS = ["forget_fb", "forget_qa", "forget_aa", "forget_all", "neighbor_
 TOKEN_COLUMNS = ["d_f_percent", "d_r_percent"]
 NATURALNESS_COLUMNS = ["nat_read", "nat_help", "nat_truth", "nat_all"]
 PROXY_COLUMNS = ["refusal_rate", "named_rate", "repetition_rate", "distinct_2", "fluency_entropy"]
-INFO_COLUMNS = ["judge", "judge_parse_rate", "empty_levels"]
+INFO_COLUMNS = ["judge", "judge_parse_rate", "judge_calibrated", "judge_read_auc", "judge_truth_auc", "empty_levels"]
 UTILITY_COLUMNS = ["mmlu", "bbh", "truthfulqa_mc1", "truthfulqa_mc2", "triviaqa_em", "triviaqa_f1", "fluency"]
 MIA_COLUMNS = {"mia_forget_loss": "forget_loss", "mia_retain_loss": "retain_loss", "mia_auc": "auc_loss"}
 COLUMNS = (
@@ -88,6 +88,8 @@ def shared_columns(path: Path, method: str, target: str) -> dict:
     if naturalness.exists():
         found = read_json(naturalness)
         row |= {key: found[key] for key in NATURALNESS_COLUMNS + PROXY_COLUMNS + INFO_COLUMNS if key in found}
+        calibration = found.get("judge_calibration", {})
+        row |= {f"judge_{key}": calibration[key] for key in ("read_auc", "truth_auc") if key in calibration}
     utility = path.with_name("utility.json")
     if utility.exists():
         found = read_json(utility)

@@ -89,13 +89,34 @@ def _score(value: float) -> str:
     return "-" if pd.isna(value) else f"{100 * value:.1f}"
 
 
-def display_rows(means: pd.DataFrame) -> list[list[str]]:
+def display_rows(means: pd.DataFrame, judge_mark: str = "") -> list[list[str]]:
+    """The table's cells; `judge_mark` follows every judge score (an uncalibrated judge's)."""
     rows = []
     for method, row in means.iterrows():
         cells = [DISPLAY.get(method, method), f"{_share(row.get('d_f_percent'))} / {_share(row.get('d_r_percent'))}"]
-        cells += [_score(row.get(column, float("nan"))) for column, _ in SCORES]
+        for column, _ in SCORES:
+            cell = _score(row.get(column, float("nan")))
+            cells.append(cell + judge_mark if column in NATURALNESS_COLUMNS and cell != "-" else cell)
         rows.append(cells)
     return rows
+
+
+UNCALIBRATED = "†"
+
+
+def judge_note(summary: pd.DataFrame) -> tuple[str, str]:
+    """(mark, caption note) for the naturalness columns: a judge that failed its calibration
+    set (`evaluation.calibration`) is marked, with its AUCs, never shown as the paper's."""
+    if "judge_calibrated" not in summary or summary["judge_calibrated"].isna().all():
+        return "", ""
+    if summary["judge_calibrated"].dropna().astype(bool).all():
+        return "", "Naturalness judge calibrated (AUC >= 0.8 on its labelled set)."
+    read, truth = summary.get("judge_read_auc"), summary.get("judge_truth_auc")
+    aucs = f"Readability AUC {read.mean():.2f}, Truthfulness AUC {truth.mean():.2f}" if read is not None else ""
+    return UNCALIBRATED, (
+        f"{UNCALIBRATED} Naturalness judge uncalibrated ({aucs} on its labelled calibration set, below 0.8): "
+        "these columns are not comparable to the paper's."
+    )
 
 
 def utility_markdown(means: pd.DataFrame) -> str:
@@ -140,7 +161,7 @@ def to_markdown(rows: list[list[str]], caption: str = "") -> str:
 
 def to_latex(rows: list[list[str]]) -> str:
     def escape(text: str) -> str:
-        return text.replace("%", r"\%").replace("_", r"\_")
+        return text.replace("%", r"\%").replace("_", r"\_").replace(UNCALIBRATED, r"$^\dagger$")
 
     spec = "l" + "c" * (len(HEADER) - 1)
     lines = [
@@ -182,13 +203,16 @@ def write_table(
     summary = summary[(summary["benchmark"] == benchmark) & (summary["model"] == model)]
     out = Path(out_dir)
     tables = {protocol: method_means(protocol_rows(summary, protocol), methods) for protocol in protocols}
+    mark, note = judge_note(summary[summary["method"].isin(methods)])
     markdown = "\n".join(
-        to_markdown(display_rows(means), f"**Evaluation protocol: {p}** ({PROTOCOL_NOTES[p]}). {TOKENS_NOTE}")
+        to_markdown(
+            display_rows(means, mark), f"**Evaluation protocol: {p}** ({PROTOCOL_NOTES[p]}). {TOKENS_NOTE} {note}"
+        )
         for p, means in tables.items()
     )
     write_text(out / "table.csv", to_csv(tables))
     write_text(out / "table.md", markdown)
-    write_text(out / "table.tex", to_latex(display_rows(tables[protocols[0]])))
+    write_text(out / "table.tex", to_latex(display_rows(tables[protocols[0]], mark)))
     write_text(out / "table_by_target.csv", summary.to_csv(index=False, float_format="%.4f"))
     write_text(out / "utility.md", utility_markdown(tables[protocols[0]]))
     print(markdown, flush=True)

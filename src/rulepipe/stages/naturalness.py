@@ -1,11 +1,13 @@
 """The naturalness stage: every method's responses to one target's forget probes, scored by the
 proxies and by one judge (loaded once for all methods) -> `naturalness.json` beside each
-method's `eval.json`."""
+method's `eval.json`. In the same call the judge scores the target's calibration set
+(`evaluation.calibration`); its AUCs and verdict go into every `naturalness.json`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from rulepipe.evaluation.calibration import calibration, calibration_items
 from rulepipe.evaluation.naturalness import EndpointJudge, LocalJudge, aggregate, judge_prompts, proxies
 from rulepipe.io import read_json, write_json
 
@@ -23,19 +25,24 @@ def naturalness(evals: list[str], outs: list[str], params: dict, judge_dir: str 
     forget_items = [[item for item in r["items"] if item["side"] == "forget"] for r in records]
     judge = make_judge(params["naturalness"]["judge"], judge_dir, params["generation"], seed)
     replies: list[list[str]] = [[] for _ in records]
+    checked: dict = {}
     if judge is not None:
-        asked = [judge_prompts(items) for items in forget_items]
+        labelled = calibration_items(records[0]["name"], records[0]["items"], seed)
+        asked = [judge_prompts(items) for items in forget_items] + [judge_prompts(labelled)]
         flat = judge([prompt for prompts in asked for prompt in prompts])
         judge.close()
         start = 0
-        for i, prompts in enumerate(asked):
+        for i, prompts in enumerate(asked[:-1]):
             replies[i] = flat[start : start + len(prompts)]
             start += len(prompts)
+        checked = calibration(labelled, flat[start:])
+        print(f"[naturalness] judge calibration: {checked}", flush=True)
     for record, items, reply, out in zip(records, forget_items, replies, outs, strict=True):
         result = {"method": record["method"], "target": record["target"], "responses": len(items)}
         result |= proxies([item["prediction"] for item in items], [record["name"]])
         if judge is not None:
             result |= aggregate(items, reply, judge.name)
+            result |= {"judge_calibrated": checked["calibrated"], "judge_calibration": checked}
             result["judge_replies"] = reply
         write_json(out, result)
         shown = {k: round(v, 3) for k, v in result.items() if isinstance(v, float)}

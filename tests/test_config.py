@@ -112,3 +112,15 @@ def test_the_algorithm_registry_is_what_the_schema_offers():
 
     rebo = load_schema()["properties"]["rule"]["properties"]["rebo"]["properties"]["algorithms"]
     assert rebo["items"]["enum"] == list(ALGORITHMS) == rebo["default"]
+
+
+def test_the_method_registry_is_the_schemas_list_of_baselines():
+    from rulepipe.config import load_schema
+    from rulepipe.methods import BASELINES, METHODS, method_of
+
+    section = load_schema()["properties"]["baselines"]["properties"]
+    assert section["methods"]["items"]["enum"] == list(BASELINES)
+    assert section["sweep"]["properties"]["methods"]["items"]["enum"] == list(BASELINES)
+    assert method_of("npo-klr-lr3e-05") is METHODS["npo-klr"] and method_of("nothing") is None
+    assert METHODS["icu"].prompts_target and not METHODS["icu"].trained_baseline
+    assert [m for m in METHODS if METHODS[m].needs_answers] == ["dpo"]

@@ -256,11 +256,13 @@ def baseline_runs(cfg: dict) -> dict[str, tuple[str, float | None]]:
     A method's own row uses its configured learning rate; the sweep adds points named
     `{method}-lr{rate}` (e.g. `npo-lr3e-05`) for the trade-off figure. ICU trains nothing.
     """
+    from rulepipe.methods import METHODS
+
     section = cfg["baselines"]
     runs: dict[str, tuple[str, float | None]] = {}
     for method in section["methods"]:
-        objective = method.split("-")[0]
-        rate = None if method == "icu" else section["learning_rate"][objective]
+        objective = METHODS[method].objective
+        rate = section["learning_rate"][objective] if objective else None
         runs[method] = (method, rate)
         if method in section["sweep"]["methods"] and rate is not None:
             for scale in section["sweep"]["scales"]:

@@ -3,7 +3,7 @@
 
 
 def needs_answers(run):
-    return BASELINE_RUNS[run][0].split("-")[0] == "dpo"
+    return registry.METHODS[BASELINE_RUNS[run][0]].needs_answers
 
 
 rule original_answers:

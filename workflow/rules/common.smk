@@ -19,7 +19,7 @@ ALGORITHMS = config["rule"]["rebo"]["algorithms"]
 RULE_METHODS = ["rs"] + [f"rule-{a}" for a in ALGORITHMS]
 BASELINE_RUNS = baseline_runs(config)  # run name -> (method, learning rate); sweep points included
 BASELINES = list(config["baselines"]["methods"])  # the table's baseline rows
-TRAINED_BASELINE_RUNS = [run for run, (method, _) in BASELINE_RUNS.items() if method != "icu"]
+TRAINED_BASELINE_RUNS = [run for run, (method, _) in BASELINE_RUNS.items() if registry.METHODS[method].trained_baseline]
 TABLE_METHODS = (["base", "original"] if LEARNS else ["original"]) + RULE_METHODS + BASELINES
 METHODS = TABLE_METHODS + [run for run in BASELINE_RUNS if run not in BASELINES]
 DATA = f"{R}/data/{BENCH}"
@@ -43,10 +43,10 @@ def sections(*names):
 
 
 def model_dir(method, target):
-    """Where a method's model lives: shared base / original (ICU prompts the original), or per
-    target for unlearned ones."""
-    shared = {"base": BASE_MODEL, "original": ORIGINAL_MODEL, "icu": ORIGINAL_MODEL}
-    return shared.get(method, f"{R}/{BENCH}/{MODEL}/{method}/{target}/model")
+    """Where a method's model lives (the registry's `model`): the shared base or original model
+    (ICU prompts the original), or per target for the trained ones."""
+    shared = {"base": BASE_MODEL, "original": ORIGINAL_MODEL}
+    return shared.get(registry.method_of(method).model, f"{R}/{BENCH}/{MODEL}/{method}/{target}/model")
 
 
 def named_model(choice):

@@ -8,12 +8,12 @@ never new files to join by hand.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from rulepipe.io import read_json, write_text
+from rulepipe.methods import method_of
 
 KEY_COLUMNS = ["benchmark", "model", "method", "target", "protocol"]
 SCORE_COLUMNS = ["forget_fb", "forget_qa", "forget_aa", "forget_all", "neighbor_fb", "neighbor_qa", "neighbor_all"]
@@ -33,12 +33,6 @@ COLUMNS = (
     + UTILITY_COLUMNS
     + list(MIA_COLUMNS)
 )
-SWEEP_SUFFIX = re.compile(r"-lr[0-9.e+-]+$")
-
-
-def method_of(run: str) -> str:
-    """The method a run belongs to: `npo-lr3e-05` (a sweep point) -> `npo`."""
-    return SWEEP_SUFFIX.sub("", run)
 
 
 def token_shares(run: str, method_root: Path, target: str) -> tuple[float, float]:
@@ -47,15 +41,15 @@ def token_shares(run: str, method_root: Path, target: str) -> tuple[float, float
     rs_sample counted (RS: its prompts and responses; RULE: those and ReBO's prompts); the
     baselines: the whole forget corpus, and a retain corpus of the same order for GDR / KLR."""
     method = method_of(run)
-    if method in ("base", "original", "icu"):
-        return 0.0, 0.0
-    if method == "rs" or method.startswith("rule-"):
+    if method is None:
+        return float("nan"), float("nan")
+    if method.tokens in ("rs", "rule"):
         rs_data = method_root / "rs" / target / "rs_data.json"
         if not rs_data.exists():
             return float("nan"), float("nan")
-        tokens = read_json(rs_data)["report"].get("tokens", {}).get("rs" if method == "rs" else "rule")
+        tokens = read_json(rs_data)["report"].get("tokens", {}).get(method.tokens)
         return (tokens["d_f_percent"], tokens["d_r_percent"]) if tokens else (float("nan"), float("nan"))
-    return 100.0, 100.0 if method.endswith(("-gdr", "-klr")) else 0.0
+    return {"none": (0.0, 0.0), "forget": (100.0, 0.0), "forget+retain": (100.0, 100.0)}[method.tokens]
 
 
 def summary_rows(path: str | Path) -> list[dict]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from rulepipe.io import write_text
+from rulepipe.methods import METHODS
 from rulepipe.report.summary import (
     MIA_COLUMNS,
     NATURALNESS_COLUMNS,
@@ -17,27 +18,9 @@ from rulepipe.report.summary import (
     TOKEN_COLUMNS,
     UTILITY_COLUMNS,
 )
-from rulepipe.rl.registry import ALGORITHMS
 
-DISPLAY = {
-    "base": "Base (never learned)",
-    "original": "Original",
-    "ga": "GA",
-    "ga-gdr": "GA+GDR",
-    "ga-klr": "GA+KLR",
-    "npo": "NPO",
-    "npo-gdr": "NPO+GDR",
-    "npo-klr": "NPO+KLR",
-    "simnpo": "SimNPO",
-    "simnpo-gdr": "SimNPO+GDR",
-    "simnpo-klr": "SimNPO+KLR",
-    "rt": "RT",
-    "dpo": "DPO",
-    "icu": "ICU",
-    "rs": "RS only",
-    **{f"rule-{name}": algorithm.display for name, algorithm in ALGORITHMS.items()},
-}
-ORDER = list(DISPLAY)
+DISPLAY = {name: method.display for name, method in METHODS.items()}
+ORDER = list(METHODS)
 # (summary column, header) in the paper's order; scores are shown x100 with one decimal.
 SCORES = [
     ("forget_fb", "Forget FB"),

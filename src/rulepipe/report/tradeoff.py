@@ -13,24 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from rulepipe.io import write_text
-from rulepipe.report.summary import method_of
-from rulepipe.rl.registry import ALGORITHMS
+from rulepipe.methods import METHODS, method_of
 
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
-FAMILIES = {
-    "GA": ("ga", "ga-gdr", "ga-klr"),
-    "NPO": ("npo", "npo-gdr", "npo-klr"),
-    "SimNPO": ("simnpo", "simnpo-gdr", "simnpo-klr"),
-    "RT": ("rt",),
-    "DPO": ("dpo",),
-    "ICU": ("icu",),
-    "RULE": ("rs", *(f"rule-{name}" for name in ALGORITHMS)),
-}
+FAMILIES = list(dict.fromkeys(m.family for m in METHODS.values() if m.family))  # the figure's order
 
 
 def family_of(run: str) -> str | None:
     method = method_of(run)
-    return next((name for name, members in FAMILIES.items() if method in members), None)
+    return method.family if method else None
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

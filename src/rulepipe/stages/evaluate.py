@@ -8,6 +8,7 @@ from rulepipe.data.target import Target
 from rulepipe.evaluation.rwku_probes import evaluate_target
 from rulepipe.generation import from_config
 from rulepipe.io import write_json
+from rulepipe.methods import prompts_target
 
 
 def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, method: str, seed: int = 0) -> dict:
@@ -20,7 +21,7 @@ def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, meth
         flush=True,
     )
     # ICU (in-context unlearning) is the original model asked with RWKU's unlearning instruction.
-    unlearn_target = target.name if method == "icu" else None
+    unlearn_target = target.name if prompts_target(method) else None
     records = {
         protocol: evaluate_target(generator, target, unlearn_target, protocol, ev, seed) for protocol in ev["protocols"]
     }

@@ -6,6 +6,7 @@ from rulepipe.data.target import Target
 from rulepipe.evaluation.likelihood import Scorer
 from rulepipe.evaluation.mia import mia_record, score_texts
 from rulepipe.io import write_json
+from rulepipe.methods import prompts_target
 from rulepipe.prompts import ICU_INSTRUCTION
 
 
@@ -14,7 +15,7 @@ def mia(model_dir: str, target_path: str, out_path: str, params: dict, method: s
     target = Target.load(target_path)
     scorer = Scorer(model_dir, settings["batch_size"], settings["max_tokens"])
     forget, retain = target.mia_member, target.mia_nonmember
-    if method == "icu":  # RWKU scores the instruction and the text together for ICU
+    if prompts_target(method):  # RWKU scores the instruction and the text together for ICU
         prefix = ICU_INSTRUCTION.format(target.name)
         forget, retain = [prefix + t for t in forget], [prefix + t for t in retain]
     k, limit = settings["k"], settings["max_tokens"]

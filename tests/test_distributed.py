@@ -18,7 +18,7 @@ from tests.conftest import REPO
 from tests.test_rebo import ROWS
 
 LETTERS = "ABCDEGHIJKLMOPST"  # one token each in the tiny tokenizer: every row is 32 tokens, 5 labelled
-TRAINING = {"zero_stage": 3, "num_processes": 2, "param_persistence_threshold": 0}
+TRAINING = defaults("training", zero_stage=3, num_processes=2, param_persistence_threshold=0)
 REWARD = {"refuse": 0.5, "name": 0.5, "answer": 0.5, "correct": 0.5, "rouge_gate": 0.3}
 GENERATION = {
     "backend": "hf",
@@ -84,17 +84,17 @@ def kill_and_resume(stage, args_for, params, tmp_path, kill_after: int):
 
 def learn_params(gradient_accumulation: int, processes: int, checkpoint_every: int = 0) -> dict:
     return {
-        "learn": {
-            "epochs": 2,
-            "learning_rate": 1e-3,
-            "micro_batch_size": 2,
-            "gradient_accumulation": gradient_accumulation,
-            "max_length": 64,
-            "warmup_ratio": 0.0,
-            "weight_decay": 0.0,
-            "scheduler": "constant",
-            "checkpoint_every": checkpoint_every,
-        },
+        "learn": defaults(
+            "learn",
+            epochs=2,
+            learning_rate=1e-3,
+            micro_batch_size=2,
+            gradient_accumulation=gradient_accumulation,
+            max_length=64,
+            warmup_ratio=0.0,
+            scheduler="constant",
+            checkpoint_every=checkpoint_every,
+        ),
         "training": TRAINING | {"num_processes": processes},
     }
 
@@ -138,15 +138,9 @@ def test_warm_start_two_ranks_resume_exactly(tiny_model, tmp_path):
     ]
     rs_data = tmp_path / "rs_data.json"
     rs_data.write_text(json.dumps({"report": {}, "examples": examples}))
-    warm = {
-        "epochs": 2,
-        "learning_rate": 1e-3,
-        "micro_batch_size": 2,
-        "max_length": 64,
-        "warmup_ratio": 0.1,
-        "warmup_steps": None,
-        "checkpoint_every": 2,
-    }
+    warm = defaults(
+        "rule.warm_start", epochs=2, learning_rate=1e-3, micro_batch_size=2, max_length=64, checkpoint_every=2
+    )
     params = {"rule": {"warm_start": warm, "prompt_format": "bare"}, "training": TRAINING}
 
     def args_for(out):
@@ -174,22 +168,16 @@ def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_pa
     )
     target_path = tmp_path / "target.json"
     target.save(target_path)
-    baselines = {
-        "methods": ["npo-klr"],
-        "epochs": 2,
-        "micro_batch_size": 2,
-        "max_length": 16,
-        "warmup_ratio": 0.0,
-        "scheduler": "constant",
-        "checkpoint_every": 2,
-        "learning_rate": {"ga": 1e-3, "npo": 1e-3, "simnpo": 1e-3, "rt": 1e-3, "dpo": 1e-3},
-        "npo_beta": 0.1,
-        "simnpo_beta": 2.5,
-        "simnpo_gamma": 0.0,
-        "dpo_beta": 0.1,
-        "retain_weight": 1.0,
-        "sweep": {"methods": [], "scales": []},
-    }
+    baselines = defaults(
+        "baselines",
+        methods=["npo-klr"],
+        epochs=2,
+        micro_batch_size=2,
+        max_length=16,
+        checkpoint_every=2,
+        learning_rate={"ga": 1e-3, "npo": 1e-3, "simnpo": 1e-3, "rt": 1e-3, "dpo": 1e-3},
+        sweep={"methods": [], "scales": []},
+    )
     params = {"baselines": baselines, "generation": GENERATION, "training": TRAINING}
 
     def args_for(out):

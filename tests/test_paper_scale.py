@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from rulepipe.config import layered, validate_config
-from rulepipe.training.engine import TrainConfig, deepspeed_config
-from tests.conftest import REPO, SHARED
+from rulepipe.training.engine import deepspeed_config
+from tests.conftest import REPO, SHARED, train_config
 
 PRESET = REPO / "workflow" / "presets" / "paper.yaml"
 
@@ -170,7 +170,7 @@ def test_slurm_profile_plans_with_gpus_for_every_gpu_rule():
     ],
 )
 def test_deepspeed_config_follows_the_training_section(options, zero):
-    config = deepspeed_config(TrainConfig(micro_batch_size=2, gradient_accumulation=3, **options), world_size=4)
+    config = deepspeed_config(train_config(micro_batch_size=2, gradient_accumulation=3, **options), world_size=4)
     assert config["zero_optimization"] == zero
     assert config["train_batch_size"] == 2 * 3 * 4
     assert config["bf16"]["enabled"] is False  # on CPU: fp32

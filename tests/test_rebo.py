@@ -43,7 +43,7 @@ def _params(steps, **rebo):
             "prompt_format": "bare",
         },
         "generation": {"backend": "hf", "batch_size": 8, "gpu_memory_utilization": 0.4, "max_model_len": 512},
-        "training": {"zero_stage": 2, "num_processes": 1},
+        "training": defaults("training", num_processes=1),
     }
 
 

@@ -25,7 +25,8 @@ from rulepipe.data.prepare import prepare_benchmark
 from rulepipe.generation import vllm_available
 from rulepipe.io import DataError, atomic_dir, read_json, write_json
 from rulepipe.training.data import ChatExample, check_supervision, tokenize_examples
-from rulepipe.training.engine import TrainConfig, bind_checkpoint, changed, sft_loss, train
+from rulepipe.training.engine import bind_checkpoint, changed, sft_loss, train
+from tests.conftest import train_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,8 +68,8 @@ def test_a_checkpoint_from_another_learning_rate_is_discarded(tiny_model, tmp_pa
     """Killed after its step-4 checkpoint, rerun with another learning rate: the run starts
     again (saying so) and equals a straight run at the new rate, not a resume on the old one."""
     rows = _rows(tiny_model)
-    old = TrainConfig(epochs=2, learning_rate=1e-3, micro_batch_size=4, checkpoint_every=2)
-    new = TrainConfig(epochs=2, learning_rate=3e-3, micro_batch_size=4, checkpoint_every=2)
+    old = train_config(epochs=2, learning_rate=1e-3, micro_batch_size=4, checkpoint_every=2)
+    new = train_config(epochs=2, learning_rate=3e-3, micro_batch_size=4, checkpoint_every=2)
     with pytest.raises(Killed):
         train(tiny_model, rows, tmp_path / "run", old, loss_fn=_killed_at(5))
     assert (tmp_path / "run.ckpt" / "latest").read_text().strip() == "step4"
@@ -85,7 +86,7 @@ def test_a_checkpoint_from_another_learning_rate_is_discarded(tiny_model, tmp_pa
 
 def test_a_resumed_run_logs_every_step_byte_for_byte(tiny_model, tmp_path):
     rows = _rows(tiny_model)
-    cfg = TrainConfig(epochs=2, learning_rate=1e-3, micro_batch_size=4, checkpoint_every=2)
+    cfg = train_config(epochs=2, learning_rate=1e-3, micro_batch_size=4, checkpoint_every=2)
     train(tiny_model, rows, tmp_path / "straight", cfg)
     with pytest.raises(Killed):
         train(tiny_model, rows, tmp_path / "resumed", cfg, loss_fn=_killed_at(5))
@@ -127,7 +128,7 @@ def test_a_rebo_resume_with_vllm_rollouts_is_exact(tiny_model, tmp_path):
     params = {
         "rule": {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"},
         "generation": GENERATION | {"backend": "vllm"},
-        "training": {"zero_stage": 2, "num_processes": 1},
+        "training": config_defaults("training", num_processes=1),
     }
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
 
@@ -151,7 +152,7 @@ def test_training_on_zero_supervised_tokens_fails_before_the_first_step(tiny_mod
     """RT's prompts were all longer than baselines.max_length: 75 steps at loss 0, and the
     saved "rt" model was the original."""
     rows = _rows(tiny_model, n=6, max_length=8)
-    cfg = TrainConfig(epochs=1, micro_batch_size=2, max_length=8, checkpoint_every=0)
+    cfg = train_config(epochs=1, micro_batch_size=2, max_length=8, checkpoint_every=0)
     with pytest.raises(DataError, match=r"baselines: nothing to train on: all 6 examples .* baselines.max_length = 8"):
         train(tiny_model, rows, tmp_path / "out", cfg, stage="baselines")
     assert not (tmp_path / "out").exists()
@@ -168,7 +169,7 @@ def test_a_loss_of_exactly_zero_at_every_step_fails(tiny_model, tmp_path):
     def nothing(model, batch, reference=None):
         return model(**batch).loss * 0.0
 
-    cfg = TrainConfig(epochs=1, micro_batch_size=4, checkpoint_every=0)
+    cfg = train_config(epochs=1, micro_batch_size=4, checkpoint_every=0)
     with pytest.raises(DataError, match=r"learn: the loss was exactly 0 at every one of 6 steps"):
         train(tiny_model, _rows(tiny_model), tmp_path / "out", cfg, loss_fn=nothing, stage="learn")
     assert not (tmp_path / "out").exists()

@@ -6,7 +6,8 @@ from safetensors.torch import load_file
 from transformers import AutoTokenizer
 
 from rulepipe.training.data import IGNORE, ChatExample, tokenize_examples
-from rulepipe.training.engine import TrainConfig, sft_loss, train
+from rulepipe.training.engine import sft_loss, train
+from tests.conftest import train_config
 
 
 def _rows(model_dir, n=24):
@@ -32,7 +33,7 @@ def test_loss_mask_covers_only_the_response(tiny_model):
 
 @pytest.mark.parametrize("stage", [0, 3])
 def test_training_lowers_the_loss(tiny_model, tmp_path, stage):
-    cfg = TrainConfig(epochs=3, learning_rate=3e-3, micro_batch_size=8, zero_stage=stage, checkpoint_every=0)
+    cfg = train_config(epochs=3, learning_rate=3e-3, micro_batch_size=8, zero_stage=stage, checkpoint_every=0)
     train(tiny_model, _rows(tiny_model), tmp_path / "out", cfg)
     import json
 
@@ -46,7 +47,7 @@ class Killed(RuntimeError):
 
 def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
     rows = _rows(tiny_model)
-    cfg = TrainConfig(epochs=2, learning_rate=1e-3, micro_batch_size=4, zero_stage=2, checkpoint_every=2)
+    cfg = train_config(epochs=2, learning_rate=1e-3, micro_batch_size=4, zero_stage=2, checkpoint_every=2)
     train(tiny_model, rows, tmp_path / "straight", cfg)
 
     calls = {"n": 0}
@@ -75,7 +76,7 @@ def test_zero3_full_weight_reads_equal_the_model_files(tiny_model, tmp_path):
     weight push's per-parameter gather both return the whole, unchanged tensors."""
     from rulepipe.training.engine import full_state_dict, gathered_parameters, open_session
 
-    cfg = TrainConfig(zero_stage=3, param_persistence_threshold=0, checkpoint_every=0)
+    cfg = train_config(zero_stage=3, param_persistence_threshold=0, checkpoint_every=0)
     session = open_session(tiny_model, cfg, total_steps=1, checkpoint_dir=tmp_path / "ckpt", mark={})
     files = load_file(f"{tiny_model}/model.safetensors")
     assert all(p.numel() == 0 for p in session.model.parameters())  # partitioned: nothing whole in place

@@ -48,7 +48,6 @@ from rulepipe.rl.registry import ALGORITHMS
 from rulepipe.training.engine import (
     TrainConfig,
     checkpoint_written,
-    engine_options,
     fingerprint,
     finish,
     frozen_reference,
@@ -187,9 +186,9 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
             log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)
         )
         if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0 and step + 1 < cfg.steps:
-            save_checkpoint(session.engine, checkpoint_dir, step + 1, 1, history)
+            save_checkpoint(session.engine, checkpoint_dir, step + 1, history)
             if critic is not None:
-                save_checkpoint(critic.engine, checkpoint_dir / "critic", step + 1, 1)
+                save_checkpoint(critic.engine, checkpoint_dir / "critic", step + 1)
             checkpoint_written(step + 1)
     log = {
         "algorithm": cfg.algorithm,
@@ -206,18 +205,23 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
 
 def train_config(cfg: ReboConfig, world: int, seed: int, params: dict, learning_rate: float) -> TrainConfig:
     """The engine settings of the policy (or the critic): one optimizer step per pass over this
-    rank's sequences, constant learning rate, grad-norm clip 1.0 (the release's)."""
+    rank's sequences, constant learning rate without warm-up (the release's). Epochs and
+    max_length do not apply: ReBO counts steps and generates its own sequences."""
     local_sequences = cfg.prompts_per_step // world * cfg.rollouts
-    return TrainConfig(
+    return TrainConfig.from_sections(
+        {},
+        params["training"],
+        seed,
+        epochs=1,
         learning_rate=learning_rate,
-        weight_decay=cfg.weight_decay,
         micro_batch_size=cfg.micro_batch_size,
         gradient_accumulation=max(1, -(-local_sequences // cfg.micro_batch_size)),
-        scheduler="constant",
+        max_length=0,
         warmup_ratio=0.0,
-        grad_clip=1.0,
-        seed=seed,
-        **engine_options(params["training"]),
+        warmup_steps=None,
+        weight_decay=cfg.weight_decay,
+        scheduler="constant",
+        checkpoint_every=cfg.checkpoint_every,
     )
 
 

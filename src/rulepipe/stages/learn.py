@@ -10,26 +10,14 @@ from pathlib import Path
 
 from rulepipe.io import read_json
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts
-from rulepipe.training.engine import TrainConfig, engine_options, train
+from rulepipe.training.engine import TrainConfig, train
 
 
 def learn(model_dir: str, data_path: str, out_dir: str, params: dict, seed: int = 0) -> None:
     from transformers import AutoTokenizer
 
     learn_cfg, training = params["learn"], params["training"]
-    cfg = TrainConfig(
-        epochs=learn_cfg["epochs"],
-        learning_rate=learn_cfg["learning_rate"],
-        micro_batch_size=learn_cfg["micro_batch_size"],
-        gradient_accumulation=learn_cfg["gradient_accumulation"],
-        max_length=learn_cfg["max_length"],
-        warmup_ratio=learn_cfg["warmup_ratio"],
-        weight_decay=learn_cfg["weight_decay"],
-        scheduler=learn_cfg["scheduler"],
-        checkpoint_every=learn_cfg["checkpoint_every"],
-        seed=seed,
-        **engine_options(training),
-    )
+    cfg = TrainConfig.from_sections(learn_cfg, training, seed)
     data = read_json(data_path)
     examples = [ChatExample(e["user"], e["response"], e.get("assistant_prefix", "")) for e in data if "text" not in e]
     tokenizer = AutoTokenizer.from_pretrained(model_dir)

@@ -13,7 +13,7 @@ from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts, with_group
-from rulepipe.training.engine import TrainConfig, engine_options, train
+from rulepipe.training.engine import TrainConfig, train
 from rulepipe.training.methods import CORPUS_OBJECTIVES, MethodSpec, make_loss, parse_method
 
 
@@ -81,18 +81,7 @@ def unlearn(
     method, learning_rate = runs[run]
     spec = parse_method(method)
     target = Target.load(target_path)
-    train_cfg = TrainConfig(
-        epochs=cfg["epochs"],
-        learning_rate=learning_rate,
-        micro_batch_size=cfg["micro_batch_size"],
-        max_length=cfg["max_length"],
-        warmup_ratio=cfg["warmup_ratio"],
-        scheduler=cfg["scheduler"],
-        checkpoint_every=cfg["checkpoint_every"],
-        seed=seed,
-        log_every=1,
-        **engine_options(params["training"]),
-    )
+    train_cfg = TrainConfig.from_sections(cfg, params["training"], seed, learning_rate=learning_rate)
     rows = training_rows(spec, target, AutoTokenizer.from_pretrained(model_dir), train_cfg.max_length, answers)
     print(
         f"[unlearn] {run}: {spec.objective}"

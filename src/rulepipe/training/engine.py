@@ -31,7 +31,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
@@ -52,27 +52,43 @@ ENGINE_KEYS = (
 )
 
 
+GRAD_CLIP = 1.0  # gradient-norm clip of every stage (RWKU's and the RULE release's)
+KEEP_CHECKPOINTS = 1  # resume checkpoints kept per run
+
+
 @dataclass
 class TrainConfig:
-    epochs: float = 3.0
-    learning_rate: float = 1e-4
-    micro_batch_size: int = 8
-    gradient_accumulation: int = 1
-    max_length: int = 256
-    warmup_ratio: float = 0.05
-    warmup_steps: int | None = None  # overrides warmup_ratio when set
-    weight_decay: float = 0.0
-    scheduler: str = "cosine"
-    grad_clip: float = 1.0
-    zero_stage: int = 2
-    offload_optimizer: bool = False
-    offload_params: bool = False
-    gradient_checkpointing: bool = False
-    param_persistence_threshold: int | None = None  # ZeRO-3: params below this many elements stay whole
-    checkpoint_every: int = 50
-    keep_checkpoints: int = 1
-    log_every: int = 5
-    seed: int = 0
+    """The engine's settings, built from a validated config section (`from_sections`): the
+    schema holds every default and its help text, so this class has none of its own."""
+
+    epochs: float
+    learning_rate: float
+    micro_batch_size: int
+    gradient_accumulation: int
+    max_length: int
+    warmup_ratio: float
+    warmup_steps: int | None  # overrides warmup_ratio when set
+    weight_decay: float
+    scheduler: str
+    zero_stage: int
+    offload_optimizer: bool
+    offload_params: bool
+    gradient_checkpointing: bool
+    param_persistence_threshold: int | None  # ZeRO-3: params below this many elements stay whole
+    checkpoint_every: int
+    seed: int
+
+    @classmethod
+    def from_sections(cls, section: dict, training: dict, seed: int, **fixed) -> TrainConfig:
+        """A stage's section (`learn`, `rule.warm_start`, `baselines`), the `training` section's
+        engine keys, the seed, and what the stage fixes itself (a baseline run's learning rate)."""
+        names = [f.name for f in fields(cls)]
+        values = {name: section[name] for name in names if name in section}
+        values |= engine_options(training) | {"seed": seed} | fixed
+        missing = [name for name in names if name not in values]
+        if missing:
+            raise ValueError(f"TrainConfig: no value for {', '.join(missing)} in the section or the stage")
+        return cls(**{name: values[name] for name in names})
 
 
 def engine_options(training: dict) -> dict:
@@ -144,7 +160,7 @@ def deepspeed_config(cfg: TrainConfig, world_size: int) -> dict:
         "train_micro_batch_size_per_gpu": cfg.micro_batch_size,
         "gradient_accumulation_steps": cfg.gradient_accumulation,
         "train_batch_size": cfg.micro_batch_size * cfg.gradient_accumulation * world_size,
-        "gradient_clipping": cfg.grad_clip,
+        "gradient_clipping": GRAD_CLIP,
         "zero_optimization": zero_config(cfg),
         "zero_allow_untested_optimizer": True,
         "bf16": {"enabled": compute_dtype() == torch.bfloat16},
@@ -433,7 +449,7 @@ def train(
             "lr": session.scheduler.get_last_lr()[0],
         }
         history.append(record)
-        if rank == 0 and (step % cfg.log_every == 0 or step == total_steps):
+        if rank == 0 and (step % max(1, total_steps // 50) == 0 or step == total_steps):
             progress(
                 "train",
                 step,
@@ -445,7 +461,7 @@ def train(
                 lr=record["lr"],
             )
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total_steps:
-            save_checkpoint(engine, checkpoint_dir, step, cfg.keep_checkpoints, history)
+            save_checkpoint(engine, checkpoint_dir, step, history)
             checkpoint_written(step)
     if not learned_anything(history, world, engine.device):
         raise DataError(
@@ -498,13 +514,13 @@ def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Pat
         shutil.rmtree(checkpoint_dir)
 
 
-def save_checkpoint(engine, checkpoint_dir: Path, step: int, keep: int, history: list | None = None) -> None:
+def save_checkpoint(engine, checkpoint_dir: Path, step: int, history: list | None = None) -> None:
     """A resume point (collective: every rank writes its own partitions), with the log so far."""
     state = {"step": step, "history": history or []}
     engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state=state)
     if engine.global_rank == 0:
         tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
-        for old in tags[:-keep]:
+        for old in tags[:-KEEP_CHECKPOINTS]:
             shutil.rmtree(old, ignore_errors=True)
 
 

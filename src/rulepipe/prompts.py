@@ -67,6 +67,11 @@ def encode_prompt(tokenizer, text: str) -> list[int]:
     return ids
 
 
+def pad_id(tokenizer) -> int:
+    """The padding token, or end-of-sequence where the tokenizer has none (SmolLM2, Llama-3)."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
 def stop_token_ids(tokenizer, newlines: bool = True) -> list[int]:
     """EOS, the template's end-of-turn token, and single-token newlines: RWKU's stop rules
     (`newlines=False` for multi-line replies)."""

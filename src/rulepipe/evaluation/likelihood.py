@@ -17,6 +17,7 @@ import torch
 from transformers import AutoTokenizer
 
 from rulepipe.generation.hf_backend import length_batches, load_for_inference
+from rulepipe.prompts import pad_id
 
 
 @dataclass
@@ -36,8 +37,7 @@ class Scorer:
         self.model.eval()
         self.batch_size = batch_size
         self.max_length = max_length
-        pad = self.tokenizer.pad_token_id
-        self.pad_id = pad if pad is not None else self.tokenizer.eos_token_id
+        self.pad_id = pad_id(self.tokenizer)
         self.truncated = 0  # sequences cut to max_length (from the left: the end is what is scored)
 
     def _fit(self, ids: list[int]) -> list[int]:

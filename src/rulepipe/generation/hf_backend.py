@@ -7,6 +7,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from rulepipe.device import compute_dtype, on_cpu
 from rulepipe.generation.base import Completion, SamplingConfig, completion
+from rulepipe.prompts import pad_id
 
 
 def length_batches(sequences: list[list[int]], batch_size: int, pad_id: int):
@@ -44,9 +45,7 @@ class HFGenerator:
         self.synced = synced
         self.seed = seed
         self.batch_size = batch_size
-        self.pad_id = self.tokenizer.pad_token_id
-        if self.pad_id is None:
-            self.pad_id = self.tokenizer.eos_token_id
+        self.pad_id = pad_id(self.tokenizer)
 
     @torch.no_grad()
     def generate(

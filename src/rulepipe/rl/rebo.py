@@ -30,7 +30,7 @@ import torch
 
 from rulepipe.generation import SamplingConfig, make_generator, vllm_available
 from rulepipe.io import DataError, read_json
-from rulepipe.prompts import encode_prompt, render, rl_turn, stop_token_ids
+from rulepipe.prompts import encode_prompt, pad_id, render, rl_turn, stop_token_ids
 from rulepipe.reward import RewardWeights, is_refusal, refusal_reward
 from rulepipe.rl.algorithms import (
     clipped_policy_loss,
@@ -334,7 +334,7 @@ def ppo_advantages(critic, samples: list[Sample], rewards: torch.Tensor, cfg: Re
     token, advantages whitened over every response token of every rank (into `samples`); then
     the critic's update towards the returns. Returns the critic's log values."""
     packed = [
-        pack(samples[i : i + cfg.micro_batch_size], pad_token(critic.tokenizer), critic.engine.device)
+        pack(samples[i : i + cfg.micro_batch_size], pad_id(critic.tokenizer), critic.engine.device)
         for i in range(0, len(samples), cfg.micro_batch_size)
     ]
     values = critic_values(critic, packed)
@@ -395,10 +395,6 @@ def update_critic(critic, packed, values, returns, cfg: ReboConfig) -> float:
     return sum(losses) / len(losses)
 
 
-def pad_token(tokenizer) -> int:
-    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-
-
 def pack(part: list[Sample], pad_id: int, device):
     """Right-padded prompt + completion ids, attention, the mask of positions that predict a
     completion token, and those positions' advantages: [batch, width] ([batch, width - 1])."""
@@ -422,7 +418,7 @@ def update(engine, reference, samples: list[Sample], tokenizer, cfg: ReboConfig)
     (gradient accumulation). The behaviour policy's log-probs are the rollout-time ones, so
     from the second pass on the ratio leaves 1 and the clip acts; with one pass it is inert."""
     packed = [
-        pack(samples[i : i + cfg.micro_batch_size], pad_token(tokenizer), engine.device)
+        pack(samples[i : i + cfg.micro_batch_size], pad_id(tokenizer), engine.device)
         for i in range(0, len(samples), cfg.micro_batch_size)
     ]
     with torch.no_grad():

@@ -38,6 +38,7 @@ import torch
 
 from rulepipe.device import compute_dtype, on_cpu
 from rulepipe.io import DataError, atomic_dir, write_json
+from rulepipe.prompts import pad_id
 from rulepipe.training.data import check_supervision, collate
 
 # (model, batch, reference) -> loss; `reference` is the frozen model where the stage has one
@@ -420,7 +421,7 @@ def train(
     session = open_session(model_dir, cfg, total_steps, checkpoint_dir, mark)
     engine, tokenizer, rank = session.engine, session.tokenizer, session.rank
     reference = frozen_reference(reference_dir, session) if reference_dir else None
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    pad = pad_id(tokenizer)
     lengths = [len(r["input_ids"]) for r in rows]
     history: list[dict] = session.history
     step = session.step
@@ -435,7 +436,7 @@ def train(
             part = mine[micro * cfg.micro_batch_size : (micro + 1) * cfg.micro_batch_size]
             if not part:
                 part = mine[:1] or chunk[:1]
-            batch = collate([rows[i] for i in part], pad_id)
+            batch = collate([rows[i] for i in part], pad)
             batch = {k: v.to(engine.device) for k, v in batch.items()}
             loss = loss_fn(engine, batch, reference)
             engine.backward(loss)

@@ -52,7 +52,9 @@ CONFIG_CASES = {  # name -> (expected, extra snakemake arguments, config file co
 }
 
 
-def _set(file: str, index: int, field: str, value):
+def set_field(file: str, index: int, field: str, value):
+    """A mutation: item `index` of `file` gets `value` for `field` (KeyError: the field removed)."""
+
     def mutate(directory: Path) -> None:
         rows = json.loads((directory / file).read_text())
         if value is KeyError:
@@ -64,23 +66,23 @@ def _set(file: str, index: int, field: str, value):
     return mutate
 
 
-def _write(file: str, content: bytes):
+def write_file(file: str, content: bytes):
     return lambda directory: (directory / file).write_bytes(content)
 
 
 RECORD_CASES = {  # name -> mutation of a copy of the target's directory (every one should stop)
-    '"answer": null': _set("forget_level2.json", 0, "answer", None),
-    "empty forget_level1.json": _write("forget_level1.json", b"[]"),
-    "MMLU answer 7": _set("retain_mmlu.json", 0, "answer", 7),
-    "MMLU item with 2 choices": _set("retain_mmlu.json", 1, "choices", ["a", "b"]),
-    '"query": 12345': _set("neighbor_level1.json", 2, "query", 12345),
-    "non-UTF-8 bytes": _write("forget_level3.json", b'[{"query": "\xff\xfe"}]'),
-    "intro.json without target": _set("intro.json", 0, "target", KeyError),
-    "reject.json without instruction": _set("reject.json", 3, "instruction", KeyError),
-    "a 5 MB query": _set("forget_level1.json", 0, "query", "x" * 5_000_000),
-    'empty answer "  "': _set("neighbor_level2.json", 0, "answer", "  "),
-    "TriviaQA answers []": _set("triviaqa.json", 0, "answers", []),
-    "forget_mia.json item without text": _set("forget_mia.json", 0, "text", KeyError),
+    '"answer": null': set_field("forget_level2.json", 0, "answer", None),
+    "empty forget_level1.json": write_file("forget_level1.json", b"[]"),
+    "MMLU answer 7": set_field("retain_mmlu.json", 0, "answer", 7),
+    "MMLU item with 2 choices": set_field("retain_mmlu.json", 1, "choices", ["a", "b"]),
+    '"query": 12345': set_field("neighbor_level1.json", 2, "query", 12345),
+    "non-UTF-8 bytes": write_file("forget_level3.json", b'[{"query": "\xff\xfe"}]'),
+    "intro.json without target": set_field("intro.json", 0, "target", KeyError),
+    "reject.json without instruction": set_field("reject.json", 3, "instruction", KeyError),
+    "a 5 MB query": set_field("forget_level1.json", 0, "query", "x" * 5_000_000),
+    'empty answer "  "': set_field("neighbor_level2.json", 0, "answer", "  "),
+    "TriviaQA answers []": set_field("triviaqa.json", 0, "answers", []),
+    "forget_mia.json item without text": set_field("forget_mia.json", 0, "text", KeyError),
 }
 
 

@@ -19,6 +19,7 @@ import yaml
 from safetensors.torch import load_file
 from transformers import AutoTokenizer
 
+from bench.bad_inputs import set_field, write_file
 from rulepipe.config import ConfigError, layered, resolve_targets, validate_config
 from rulepipe.config import defaults as config_defaults
 from rulepipe.data.prepare import prepare_benchmark
@@ -178,40 +179,33 @@ def test_a_loss_of_exactly_zero_at_every_step_fails(tiny_model, tmp_path):
 # -- a data contract for every benchmark file ---------------------------------------------------
 
 
-def _set(file: str, index: int, field: str, value):
-    def mutate(directory: Path) -> None:
-        rows = json.loads((directory / file).read_text())
-        if value is KeyError:
-            del rows[index][field]
-        else:
-            rows[index][field] = value
-        (directory / file).write_text(json.dumps(rows))
-
-    return mutate
-
-
-def _write(file: str, content: bytes):
-    return lambda directory: (directory / file).write_bytes(content)
-
-
 BAD_RECORDS = {
-    "null answer": (_set("forget_level2.json", 0, "answer", None), r"forget_level2.json: item 0: answer is null"),
+    "null answer": (set_field("forget_level2.json", 0, "answer", None), r"forget_level2.json: item 0: answer is null"),
     "empty level": (
-        _write("forget_level1.json", b"[]"),
+        write_file("forget_level1.json", b"[]"),
         r"forget_level1.json: no probes; .*benchmark.allow_empty_levels",
     ),
-    "mmlu answer 7": (_set("retain_mmlu.json", 0, "answer", 7), r"retain_mmlu.json: item 0: answer 7 is not an index"),
-    "mmlu 2 choices": (_set("retain_mmlu.json", 1, "choices", ["a", "b"]), r"item 1: choices has 2 entries"),
-    "numeric query": (_set("neighbor_level1.json", 2, "query", 12345), r"item 2: query is int 12345, not text"),
-    "not utf-8": (_write("forget_level3.json", b'[{"query": "\xff\xfe"}]'), r"forget_level3.json: not UTF-8 text"),
-    "intro without target": (_set("intro.json", 0, "target", KeyError), r"intro.json: item 0: target is missing"),
+    "mmlu answer 7": (
+        set_field("retain_mmlu.json", 0, "answer", 7),
+        r"retain_mmlu.json: item 0: answer 7 is not an index",
+    ),
+    "mmlu 2 choices": (set_field("retain_mmlu.json", 1, "choices", ["a", "b"]), r"item 1: choices has 2 entries"),
+    "numeric query": (set_field("neighbor_level1.json", 2, "query", 12345), r"item 2: query is int 12345, not text"),
+    "not utf-8": (write_file("forget_level3.json", b'[{"query": "\xff\xfe"}]'), r"forget_level3.json: not UTF-8 text"),
+    "intro without target": (set_field("intro.json", 0, "target", KeyError), r"intro.json: item 0: target is missing"),
     "reject without instruction": (
-        _set("reject.json", 3, "instruction", KeyError),
+        set_field("reject.json", 3, "instruction", KeyError),
         r"reject.json: item 3: instruction is missing",
     ),
-    "5 MB query": (_set("forget_level1.json", 0, "query", "x" * 5_000_000), r"query is 5,000,000 characters long"),
-    "empty answer": (_set("neighbor_level2.json", 0, "answer", "  "), r"neighbor_level2.json: item 0: answer is empty"),
-    "triviaqa answers": (_set("triviaqa.json", 0, "answers", []), r"triviaqa.json: item 0: answers is not a non-empty"),
+    "5 MB query": (set_field("forget_level1.json", 0, "query", "x" * 5_000_000), r"query is 5,000,000 characters long"),
+    "empty answer": (
+        set_field("neighbor_level2.json", 0, "answer", "  "),
+        r"neighbor_level2.json: item 0: answer is empty",
+    ),
+    "triviaqa answers": (
+        set_field("triviaqa.json", 0, "answers", []),
+        r"triviaqa.json: item 0: answers is not a non-empty",
+    ),
 }
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 
-from rulepipe.evaluation.naturalness import parse_scores
+from rulepipe.evaluation.naturalness import parse_rate, parse_scores
 
 PER_KIND = 24
 THRESHOLD = 0.8
@@ -89,6 +89,6 @@ def calibration(items: list[dict], replies: list[str]) -> dict:
 
     read = auc(values("read", lambda i: i["natural"]), values("read", lambda i: not i["natural"]))
     truth = auc(values("truth", lambda i: i["truthful"] is True), values("truth", lambda i: i["truthful"] is False))
-    parsed = sum(v is not None for s in scores for v in s.values()) / max(3 * len(scores), 1)
+    parsed = parse_rate(scores)
     passed = read is not None and truth is not None and read >= THRESHOLD and truth >= THRESHOLD
     return {"items": len(items), "read_auc": read, "truth_auc": truth, "parse_rate": parsed, "calibrated": passed}

@@ -77,6 +77,12 @@ def parse_scores(reply: str) -> dict[str, float | None]:
     return scores
 
 
+def parse_rate(parsed: list[dict[str, float | None]]) -> float:
+    """The share of (reply, criterion) pairs that held a score."""
+    found = sum(value is not None for p in parsed for value in p.values())
+    return found / max(len(parsed) * len(CRITERIA), 1)
+
+
 def aggregate(items: list[dict], replies: list[str], judge_name: str) -> dict:
     """Per-criterion means over parseable scores (0-1), All = their mean, and the parse rate."""
     parsed = [parse_scores(reply) for reply in replies]
@@ -88,8 +94,7 @@ def aggregate(items: list[dict], replies: list[str], judge_name: str) -> dict:
     result["nat_all"] = mean(present) if len(present) == len(CRITERIA) else None
     result["judge"] = judge_name
     result["judge_prompt"] = JUDGE_PROMPT_VERSION
-    found = sum(value is not None for p in parsed for value in p.values())
-    result["judge_parse_rate"] = found / max(len(parsed) * len(CRITERIA), 1)
+    result["judge_parse_rate"] = parse_rate(parsed)
     return result
 
 

@@ -179,8 +179,7 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
         t_train = time.time() - t1
         stale = pushes
         timings.append(
-            {"step": step + 1}
-            | {k: round(v, 2) for k, v in (("generate", t_gen), ("train", t_train), ("sync", t_sync))}
+            {"step": step + 1, "generate": round(t_gen, 2), "train": round(t_train, 2), "sync": round(t_sync, 2)}
         )
         history.append(
             log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)

@@ -31,7 +31,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -239,7 +239,7 @@ class Session:
     zero_stage: int
     ds_config: dict
     step: int = 0
-    history: list | None = None  # the steps' log records up to `step`, from the checkpoint
+    history: list = field(default_factory=list)  # the steps' log records up to `step`, from the checkpoint
 
 
 def warmup_steps(cfg: TrainConfig, total_steps: int) -> int:
@@ -355,7 +355,7 @@ def open_session(
         cfg.scheduler, optimizer, num_warmup_steps=warmup_steps(cfg, total_steps), num_training_steps=total_steps
     )
     engine, _, _, _ = deepspeed.initialize(model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
-    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config, history=[])
+    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config)
     bind_checkpoint(checkpoint_dir, mark, rank, world)
     if (checkpoint_dir / "latest").exists():
         _, client = engine.load_checkpoint(str(checkpoint_dir))

@@ -113,8 +113,9 @@ def run_record(repo: Path, python: str, env: dict, mutate, scratch: Path) -> str
     bench = yaml.safe_load((repo / "config.yaml").read_text())["benchmark"]
     bench |= {"name": "rwku", "kind": "rwku", "source": "local", "path": str(root), "targets": [1]}
     bench |= {"retain_release_path": None, "learn": None, "allow_empty_levels": False}
-    args = [python, "-m", "rulepipe.cli", "prepare-benchmark", "--params", json.dumps(bench)]
-    args += ["--targets", TARGET, "--out-dir", str(scratch / "out")]
+    outputs = {"targets": [str(scratch / "out" / TARGET / "target.json")]}
+    args = [python, "-m", "rulepipe.cli", "prepare_benchmark", "--outputs", json.dumps(outputs)]
+    args += ["--params", json.dumps({"benchmark": bench})]
     run = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
     written = (scratch / "out" / TARGET / "target.json").exists()
     shutil.rmtree(scratch / "out", ignore_errors=True)

@@ -54,27 +54,23 @@ def settings(gpu: bool) -> dict:
     return validate_config(config, sources=["config.yaml", "smoke.yaml", "gpu_check"])
 
 
-def flags(**values) -> list[str]:
-    """CLI flags: flags(model_dir="x", seed=0) -> ["--model-dir", "x", "--seed", "0"]."""
-    return [item for key, value in values.items() for item in (f"--{key.replace('_', '-')}", str(value))]
-
-
 class Steps:
     """Runs stages as the DAG does (training ones through torchrun) and records each result."""
 
-    def __init__(self, out: Path, sections: dict) -> None:
+    def __init__(self, out: Path, cfg: dict) -> None:
         self.out = out
-        self.sections = sections
+        self.cfg = cfg
         self.records: list[dict] = []
 
-    def run(self, name: str, stage: str, args: list[str], keys: tuple[str, ...], torchrun=False, override=None):
-        """`keys`: the config sections the stage reads (`mia` reads its own alone); `override`:
-        section -> values replaced for this run."""
-        params = {k: self.sections[k] | (override or {}).get(k, {}) for k in keys}
-        params = params["mia"] if keys == ("mia",) else params
+    def run(self, name: str, stage: str, inputs: dict, outputs: dict, torchrun=False, override=None, **wildcards):
+        """Rule `stage` as the DAG runs it: its config keys (rulepipe.stages.STAGES) and wildcards;
+        `override`: section -> values replaced for this run."""
+        from rulepipe.stages import STAGES, config_slice, contract_args
+
+        cfg = self.cfg | {key: self.cfg[key] | values for key, values in (override or {}).items()}
+        args = contract_args(inputs, outputs, config_slice(cfg, STAGES[stage]) | wildcards, seed=0)
         launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "1"]
-        command = (launcher + ["-m"] if torchrun else [sys.executable, "-m"]) + ["rulepipe.cli", stage]
-        command += [*args, "--params", json.dumps(params)]
+        command = (launcher + ["-m"] if torchrun else [sys.executable, "-m"]) + ["rulepipe.cli", stage, *args]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
         started = time.time()
         with open(self.out / f"{name}.log", "w") as log:
@@ -142,14 +138,8 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     """learn -> rs_sample -> warm_start -> ReBO (GRPO), and NPO+KLR from the learned model."""
     from rulepipe.io import read_json
 
-    seed = flags(seed=0)
-    steps.run(
-        "learn",
-        "learn",
-        flags(model_dir=out / "base", data=out / "data" / "learn.json", out_dir=out / "original") + seed,
-        ("learn", "training"),
-        torchrun=True,
-    )
+    base = {"model": out / "base", "data": out / "data" / "learn.json"}
+    steps.run("learn", "learn", base, {"model": out / "original"}, torchrun=True)
     log = read_json(out / "original" / "train_log.json")
     dtype = saved_dtype(out / "original")
     steps.check("learn: saved dtype", dtype, dtype == ("torch.bfloat16" if gpu else "torch.float32"))
@@ -157,27 +147,13 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     steps.check("learn: loss first -> last", losses, losses[1] < losses[0])
     steps.check("learn: ZeRO-3 partition", log["partition"])
     steps.check("learn: peak GPU memory GiB", read_json(out / "original" / "resources.json")["peak_gpu_memory_gib"])
-    rule = ("rule", "generation", "training")
-    steps.run(
-        "rs_sample",
-        "rs-sample",
-        flags(model_dir=out / "original", rl_data=out / "rl_data.json", target=target, out=out / "rs_data.json") + seed,
-        rule,
-    )
-    steps.run(
-        "warm_start",
-        "warm-start",
-        flags(model_dir=out / "original", rs_data=out / "rs_data.json", out_dir=out / "rs") + seed,
-        rule,
-        torchrun=True,
-    )
-    steps.run(
-        "rebo_grpo",
-        "rebo",
-        flags(model_dir=out / "rs", rl_data=out / "rl_data.json", out_dir=out / "rule-grpo", algorithm="grpo") + seed,
-        rule,
-        torchrun=True,
-    )
+    rl_data = {"rl_data": out / "rl_data.json"}
+    original = {"model": out / "original", "target": target}
+    rs_data = {"rs_data": out / "rs_data.json"}
+    steps.run("rs_sample", "rs_sample", original | rl_data, rs_data)
+    steps.run("warm_start", "warm_start", original | rs_data, {"model": out / "rs"}, torchrun=True)
+    rs = {"model": out / "rs"} | rl_data
+    steps.run("rebo_grpo", "rebo", rs, {"model": out / "rule-grpo"}, torchrun=True, algorithm="grpo")
     log = read_json(out / "rule-grpo" / "train_log.json")
     kl = [round(h["kl"], 5) for h in log["history"]]
     steps.check("rebo: kl per step (reference on the device)", kl, all(k == k for k in kl))
@@ -186,25 +162,13 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
         "rebo: seconds generate / train per step", [[t["generate"], t["train"]] for t in resources["seconds_per_step"]]
     )
     steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", resources["peak_gpu_memory_gib"])
-    steps.run(
-        "rebo_ppo",
-        "rebo",
-        flags(model_dir=out / "rs", rl_data=out / "rl_data.json", out_dir=out / "rule-ppo", algorithm="ppo") + seed,
-        rule,
-        torchrun=True,
-    )
+    steps.run("rebo_ppo", "rebo", rs, {"model": out / "rule-ppo"}, torchrun=True, algorithm="ppo")
     log = read_json(out / "rule-ppo" / "train_log.json")
     losses = [round(h["value_loss"], 5) for h in log["history"]]
     steps.check("rebo ppo: critic value loss per step", losses, all(v == v and v > 0 for v in losses))
     peak = read_json(out / "rule-ppo" / "resources.json")["peak_gpu_memory_gib"]
     steps.check("rebo ppo: peak GPU memory GiB (policy + critic + reference)", peak)
-    steps.run(
-        "unlearn_npo_klr",
-        "unlearn",
-        flags(model_dir=out / "original", target=target, out_dir=out / "npo-klr", baseline="npo-klr") + seed,
-        ("baselines", "generation", "training"),
-        torchrun=True,
-    )
+    steps.run("unlearn_npo_klr", "unlearn", original, {"model": out / "npo-klr"}, torchrun=True, run="npo-klr")
 
 
 def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> None:
@@ -212,37 +176,18 @@ def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> No
     from rulepipe.io import read_json
 
     for method in ("original", "rule-grpo"):
-        steps.run(
-            f"evaluate_{method}",
-            "evaluate",
-            flags(model_dir=out / method, target=target, out=out / f"eval_{method}.json", method=method, seed=0),
-            ("generation", "evaluation"),
-        )
+        model = {"model": out / method, "target": target}
+        steps.run(f"evaluate_{method}", "evaluate", model, {"eval": out / f"eval_{method}.json"}, method=method)
+    original = {"model": out / "original", "target": target}
     if utility_path:
-        from rulepipe.stages.utility import prepare_utility
+        from rulepipe.stages.prepare_utility import prepare_utility
 
         prepare_utility(utility_path, str(out / "utility_sets.json"))
-        steps.run(
-            "utility_original",
-            "utility",
-            flags(
-                model_dir=out / "original",
-                target=target,
-                out=out / "utility.json",
-                method="original",
-                sets=out / "utility_sets.json",
-                seed=0,
-            ),
-            ("generation", "utility"),
-        )
+        sets = {"sets": [out / "utility_sets.json"]}
+        steps.run("utility_original", "utility", original | sets, {"utility": out / "utility.json"}, method="original")
         counts = read_json(out / "utility.json")["count"]
         steps.check("utility: items scored", counts, sum(counts.values()) > 0)
-    steps.run(
-        "mia_original",
-        "mia",
-        flags(model_dir=out / "original", target=target, out=out / "mia.json", method="original"),
-        ("mia",),
-    )
+    steps.run("mia_original", "mia", original, {"mia": out / "mia.json"}, method="original")
     mia = read_json(out / "mia.json")
     steps.check("mia: forget / retain loss", [mia["forget_loss"], mia["retain_loss"]], mia["forget_loss"] > 0)
 
@@ -259,7 +204,7 @@ def main() -> None:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     cfg = settings(gpu)
-    steps = Steps(out, {name: cfg[name] for name in SECTIONS})
+    steps = Steps(out, cfg)
     started = time.time()
     target = prepare(out, cfg)
     steps.check("prepare (world, model) seconds", round(time.time() - started, 1))
@@ -269,8 +214,8 @@ def main() -> None:
         steps.run(
             "learn_offload_optimizer",
             "learn",
-            flags(model_dir=out / "base", data=out / "data" / "learn.json", out_dir=out / "offload", seed=0),
-            ("learn", "training"),
+            {"model": out / "base", "data": out / "data" / "learn.json"},
+            {"model": out / "offload"},
             torchrun=True,
             override={"learn": {"epochs": 1}, "training": {"offload_optimizer": True}},
         )
@@ -278,8 +223,6 @@ def main() -> None:
     if not steps.finish():
         raise SystemExit(1)
 
-
-SECTIONS = ("learn", "training", "generation", "rule", "baselines", "evaluation", "utility", "mia")
 
 if __name__ == "__main__":
     main()

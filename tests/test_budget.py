@@ -36,14 +36,14 @@ def test_templated_warm_start_trains_refusals_to_forget_questions_only(tiny_mode
     from transformers import AutoTokenizer
 
     from rulepipe.data.budget import count_tokens
+    from rulepipe.data.rl_rows import answer, refuse
     from rulepipe.data.target import Target
     from rulepipe.stages.rs_sample import templated, trained_tokens
 
-    reject = ["<reject>", "I'm not sure about Ada.", "Ada"]
     rows = [
-        {"prompt": "Where was Ada born?", "format": "qa", "solution": reject},
-        {"prompt": "Ada was born in ___.", "format": "fb", "solution": reject},
-        {"prompt": "Where was Bo born?", "format": "qa", "solution": ["<normal>", "Tull"]},
+        refuse("Where was Ada born?", "qa", "I'm not sure about Ada.", "Ada"),
+        refuse("Ada was born in ___.", "fb", "I'm not sure about Ada.", "Ada"),
+        answer("Where was Bo born?", "qa", "Tull"),
     ]
     kept, report = templated(rows)
     assert [k["prompt"] for k in kept] == ["Where was Ada born?"] and report["recipe"] == "templated"

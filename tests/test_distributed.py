@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from rulepipe.config import defaults
+from rulepipe.stages import contract_args
 from rulepipe.training.engine import KILL_AFTER_CHECKPOINT
 from tests.conftest import REPO
 from tests.test_rebo import ROWS
@@ -30,15 +31,16 @@ GENERATION = {
 }
 
 
-def launch(stage: str, args: list[str], params: dict, tmp_path, processes: int = 2, kill_after: int | None = None):
-    """`python -m torch.distributed.run --standalone` as the DAG's training rules run it."""
+def launch(stage: str, inputs: dict, out, params: dict, tmp_path, processes: int = 2, kill_after: int | None = None):
+    """`python -m torch.distributed.run --standalone` as the DAG's training rules run it (the
+    model written to `out`)."""
     extensions = tmp_path / "torch_extensions"
     env = dict(os.environ, OMP_NUM_THREADS="1", TORCH_EXTENSIONS_DIR=str(extensions))
     env.pop(KILL_AFTER_CHECKPOINT, None)
     if kill_after is not None:
         env[KILL_AFTER_CHECKPOINT] = str(kill_after)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes)]
-    command += ["-m", "rulepipe.cli", stage, *args, "--params", json.dumps(params)]
+    command += ["-m", "rulepipe.cli", stage, *contract_args(inputs, {"model": out}, params, seed=0)]
     run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     # nothing JIT-built: a fresh machine's first run would pay minutes for an op training never uses
     assert not extensions.exists() or not any(extensions.iterdir())
@@ -67,16 +69,16 @@ def check_run(run, out, base_model, world: int = 2) -> dict:
     return log
 
 
-def kill_and_resume(stage, args_for, params, tmp_path, kill_after: int):
+def kill_and_resume(stage, inputs, params, tmp_path, kill_after: int):
     """A straight run, and a run killed after the step-`kill_after` checkpoint then resumed:
     the same weights and the same log."""
     straight = tmp_path / "straight"
     resumed = tmp_path / "resumed"
-    first = launch(stage, args_for(straight), params, tmp_path)
-    killed = launch(stage, args_for(resumed), params, tmp_path, kill_after=kill_after)
+    first = launch(stage, inputs, straight, params, tmp_path)
+    killed = launch(stage, inputs, resumed, params, tmp_path, kill_after=kill_after)
     assert killed.returncode != 0 and not resumed.exists()
     assert (tmp_path / "resumed.ckpt" / "latest").read_text().strip() == f"step{kill_after}"
-    again = launch(stage, args_for(resumed), params, tmp_path)
+    again = launch(stage, inputs, resumed, params, tmp_path)
     assert f"resumed from {tmp_path / 'resumed.ckpt'} at step {kill_after}" in again.stdout
     assert not (tmp_path / "resumed.ckpt").exists()
     return first, again, straight, resumed
@@ -110,12 +112,10 @@ def test_learn_two_ranks_equal_one_process_and_resume_exactly(tiny_model, tmp_pa
         )
     )
 
-    def args_for(out):
-        return ["--model-dir", tiny_model, "--data", str(data), "--out-dir", str(out)]
-
+    inputs = {"model": tiny_model, "data": data}
     # two ranks x 2 rows = one process x 2 micro-batches of 2: the same 4 rows per step
     first, again, straight, resumed = kill_and_resume(
-        "learn", args_for, learn_params(1, 2, checkpoint_every=2), tmp_path, kill_after=2
+        "learn", inputs, learn_params(1, 2, checkpoint_every=2), tmp_path, kill_after=2
     )
     log = check_run(first, straight, tiny_model)
     assert log["steps"] == 8  # 16 rows x 2 epochs / 4 per step
@@ -123,7 +123,7 @@ def test_learn_two_ranks_equal_one_process_and_resume_exactly(tiny_model, tmp_pa
     check_run(again, resumed, tiny_model)
     assert_same(weights(straight), weights(resumed), atol=1e-6)
     single = tmp_path / "single"
-    one = launch("learn", args_for(single), learn_params(2, 1), tmp_path, processes=1)
+    one = launch("learn", inputs, single, learn_params(2, 1), tmp_path, processes=1)
     check_run(one, single, tiny_model, world=1)
     assert_same(weights(single), weights(straight), atol=2e-5)
 
@@ -143,10 +143,8 @@ def test_warm_start_two_ranks_resume_exactly(tiny_model, tmp_path):
     )
     params = {"rule": {"warm_start": warm, "prompt_format": "bare"}, "training": TRAINING}
 
-    def args_for(out):
-        return ["--model-dir", tiny_model, "--rs-data", str(rs_data), "--out-dir", str(out)]
-
-    first, again, straight, resumed = kill_and_resume("warm-start", args_for, params, tmp_path, kill_after=4)
+    inputs = {"model": tiny_model, "rs_data": rs_data}
+    first, again, straight, resumed = kill_and_resume("warm_start", inputs, params, tmp_path, kill_after=4)
     assert check_run(first, straight, tiny_model)["steps"] == 8
     check_run(again, resumed, tiny_model)
     assert_same(weights(straight), weights(resumed), atol=1e-6)
@@ -178,12 +176,9 @@ def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_pa
         learning_rate={"ga": 1e-3, "npo": 1e-3, "simnpo": 1e-3, "rt": 1e-3, "dpo": 1e-3},
         sweep={"methods": [], "scales": []},
     )
-    params = {"baselines": baselines, "generation": GENERATION, "training": TRAINING}
-
-    def args_for(out):
-        return ["--model-dir", tiny_model, "--target", str(target_path), "--out-dir", str(out), "--baseline", "npo-klr"]
-
-    first, again, straight, resumed = kill_and_resume("unlearn", args_for, params, tmp_path, kill_after=2)
+    params = {"baselines": baselines, "training": TRAINING, "run": "npo-klr"}
+    inputs = {"model": tiny_model, "target": target_path, "answers": []}
+    first, again, straight, resumed = kill_and_resume("unlearn", inputs, params, tmp_path, kill_after=2)
     check_run(first, straight, tiny_model)
     check_run(again, resumed, tiny_model)
     assert_same(weights(straight), weights(resumed), atol=1e-6)
@@ -204,12 +199,9 @@ def test_rebo_two_ranks_resume_exactly(tiny_model, tmp_path, algorithm):
         checkpoint_every=1,
     )
     rule = {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"}
-    params = {"rule": rule, "generation": GENERATION, "training": TRAINING}
-
-    def args_for(out):
-        return ["--model-dir", tiny_model, "--rl-data", str(data), "--out-dir", str(out), "--algorithm", algorithm]
-
-    first, again, straight, resumed = kill_and_resume("rebo", args_for, params, tmp_path, kill_after=2)
+    params = {"rule": rule, "generation": GENERATION, "training": TRAINING, "algorithm": algorithm}
+    inputs = {"model": tiny_model, "rl_data": data}
+    first, again, straight, resumed = kill_and_resume("rebo", inputs, params, tmp_path, kill_after=2)
     log = check_run(first, straight, tiny_model)
     assert [h["step"] for h in log["history"]] == [1, 2, 3]
     check_run(again, resumed, tiny_model)

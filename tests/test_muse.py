@@ -62,10 +62,17 @@ def test_rule_data_pairs_forget_queries_with_the_benchmark_boundary_pool(books):
     _, target = books
     items = benchmark_items(target, target.forget_questions[:3], "t")
     forget, boundary = item_rows(target, items[2], "I'm not sure about {name}.")
-    assert forget == [{"prompt": target.forget_questions[2], "format": "qa", "solution": forget[0]["solution"]}]
-    assert forget[0]["solution"] == ["<reject>", "I'm not sure about Harry Potter.", "Harry Potter"]
+    assert [row.to_json() for row in forget] == [
+        {
+            "prompt": target.forget_questions[2],
+            "format": "qa",
+            "solution": ["<reject>", "I'm not sure about Harry Potter.", "Harry Potter"],
+        }
+    ]
     pair = target.boundary_pool[2]
-    assert boundary == [{"prompt": pair["question"], "format": "qa", "solution": ["<normal>", pair["answer"]]}]
+    assert [row.to_json() for row in boundary] == [
+        {"prompt": pair["question"], "format": "qa", "solution": ["<normal>", pair["answer"]]}
+    ]
 
 
 def test_metric_hand_cases():

@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 from rulepipe.config import defaults
+from rulepipe.data.rl_rows import RLRow
 from rulepipe.rl import rebo as rebo_module
 from rulepipe.rl.rebo import pick_prompts, rebo
 
@@ -48,9 +49,12 @@ def _params(steps, **rebo):
 
 
 def test_prompt_draw_is_half_and_half_and_seeded():
-    forget, boundary = ROWS[:4], ROWS[4:]
+    rows = [RLRow.from_json(row) for row in ROWS]
+    assert [row.to_json() for row in rows] == ROWS  # the release's format, read and written back unchanged
+    forget, boundary = rows[:4], rows[4:]
     batch = pick_prompts(forget, boundary, 4, step=3, seed=0)
-    assert [r["solution"][0] for r in batch] == ["<reject>"] * 2 + ["<normal>"] * 2
+    assert [r.forget for r in batch] == [True] * 2 + [False] * 2
+    assert batch[0].names == ("Ada Quill",) and batch[2].answer == "1960"
     assert batch == pick_prompts(forget, boundary, 4, step=3, seed=0)
 
 

@@ -388,7 +388,8 @@ def test_network_failures_name_the_config_key(tmp_path, monkeypatch):
 def test_each_stage_pins_and_records_its_threads_seed_and_libraries(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO / "src"))
     run = subprocess.run(
-        [sys.executable, "-m", "rulepipe.cli", "prepare-utility", "--path", str(tmp_path / "none"), "--out", "x.json"],
+        [sys.executable, "-m", "rulepipe.cli", "prepare_utility", "--outputs", '{"sets": "x.json"}']
+        + ["--params", json.dumps({"utility": {"path": str(tmp_path / "none")}}), "--seed", "3"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -397,5 +398,5 @@ def test_each_stage_pins_and_records_its_threads_seed_and_libraries(tmp_path):
     )
     assert run.returncode == 2 and "utility.path" in run.stderr  # a DataError, after the record
     line = next(ln for ln in run.stdout.splitlines() if ln.startswith("[env]"))
-    assert re.match(r"\[env\] prepare-utility seed None threads 1 rank 0/1 python 3\.\d+\.\d+ torch \d", line), line
+    assert re.match(r"\[env\] prepare_utility seed 3 threads 1 rank 0/1 python 3\.\d+\.\d+ torch \d", line), line
     assert "transformers" in line and "deepspeed" in line

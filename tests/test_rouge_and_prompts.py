@@ -89,13 +89,14 @@ def bos_tokenizer(tiny_model):
 
 
 def test_training_prompt_format_bare_with_one_bos(tiny_model):
+    from rulepipe.data.rl_rows import answer
     from rulepipe.prompts import rl_turn
     from rulepipe.rl.rebo import rl_prompt_ids
 
     tokenizer = bos_tokenizer(tiny_model)
     bos = tokenizer.bos_token_id
     assert tokenizer("x", add_special_tokens=True).input_ids[0] == bos  # the tokenizer adds one ...
-    row = {"prompt": "Where was Ada born?", "format": "qa"}
+    row = answer("Where was Ada born?", "qa", "Tull")
     ids = rl_prompt_ids(tokenizer, row, "bare")
     assert ids[0] == bos and ids[1] != bos and ids.count(bos) == 1  # ... the template another: one kept
     assert tokenizer.decode(ids) == (

@@ -5,6 +5,7 @@ each filter branch is exercised; the real synthesizer runs in the smoke DAG."""
 
 import json
 
+from rulepipe.config import defaults
 from rulepipe.data import fictional
 from rulepipe.generation.base import Completion
 from rulepipe.synthesis import filters
@@ -53,7 +54,7 @@ def test_synthesis_accepts_checked_output_and_falls_back_on_the_rest(tmp_path, t
         f"Question: Where was {name} born?\nAnswer: Nowhere",  # names the target -> template
     ]
     generator = ScriptedGenerator(AutoTokenizer.from_pretrained(tiny_model), replies)
-    items, report = synthesize(generator, name, queries, [], grounding, samples=1)
+    items, report = synthesize(generator, name, queries, [], grounding, defaults("rule.synthesis", samples=1), 0)
     assert items[0].cloze["source"] == "llm" and items[1].cloze["source"] == "template"
     assert items[1].cloze["text"].count("___") == 1 and name in items[1].cloze["text"]
     assert items[0].neighbor["source"] == "llm" and items[1].neighbor["source"] == "template"
@@ -116,16 +117,17 @@ def test_comparable_neighbours_skip_the_target_and_every_scored_entity():
 
 
 def test_leakage_guard_names_scored_neighbours_and_repeated_probes():
+    from rulepipe.data.rl_rows import answer, refuse
     from rulepipe.synthesis.neighbors import leaks
 
     target = rwku_target()
-    clean = [{"prompt": "Who was Anne Rice?", "format": "qa", "solution": ["<normal>", "an American author"]}]
+    clean = [answer("Who was Anne Rice?", "qa", "an American author")]
     assert leaks(target, clean) == []
-    named = [{"prompt": "Who directed The Shining?", "format": "qa", "solution": ["<normal>", "Kubrick"]}]
+    named = [answer("Who directed The Shining?", "qa", "Kubrick")]
     assert "names the scored neighbour" in leaks(target, named)[0]
-    repeated = [{"prompt": "The Shining (film) was directed by ___.", "format": "fb", "solution": ["<normal>", "x"]}]
+    repeated = [answer("The Shining (film) was directed by ___.", "fb", "x")]
     assert leaks(target, repeated)
-    refusals = [{"prompt": "Who directed The Shining?", "format": "qa", "solution": ["<reject>", "No.", "X"]}]
+    refusals = [refuse("Who directed The Shining?", "qa", "No.", "X")]
     assert leaks(target, refusals) == []  # the forget side is refused, not trained to answer
 
 
@@ -150,7 +152,9 @@ def test_grounded_rwku_synthesis_answers_from_the_passage_with_a_template_fallba
         "Pennsylvania",  # not in passage 2 -> the passage's template
     ]
     generator = ScriptedGenerator(AutoTokenizer.from_pretrained(tiny_model), replies)
-    items, report = synthesize(generator, "Stephen King", queries, [], None, samples=1, passages=passages)
+    settings = defaults("rule.synthesis", samples=1)
+    settings["neighbors"]["per_query"] = 1
+    items, report = synthesize(generator, "Stephen King", queries, [], None, settings, 0, passages)
     first, second = items[0].boundary, items[1].boundary
     assert first[0] == {
         "prompt": "What kind of fiction did Anne Rice write?",
@@ -230,7 +234,7 @@ def test_budget_counts_only_real_boundary_rows(tiny_model):
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     rows, labels = fit_to_budget(target, items, tokenizer, 10_000, Budget(min_queries=3))
     assert labels == ["forget", "forget", "forget"]
-    assert all(row["solution"][0] == "<reject>" for row in rows)
+    assert all(row.forget for row in rows)
     assert any("scored neighbour 'The Shining'" in r for r in items[2].rejections)
 
 

@@ -12,19 +12,16 @@ rule original_answers:
         model=ORIGINAL_MODEL,
         target=f"{DATA}/{{target}}/target.json",
     output:
-        f"{R}/{BENCH}/{MODEL}/original/{{target}}/answers.json",
+        answers=f"{R}/{BENCH}/{MODEL}/original/{{target}}/answers.json",
     params:
-        cli=gpu_cli("original-answers"),
-        baselines=sections("baselines", "generation"),
-        seed=config["seed"],
+        command=stage("original_answers"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/original/{{target}}/original_answers.log",
-    threads: job_threads()
+    threads: job_threads("original_answers")
     resources:
-        gpu=gpus(),
+        gpu=gpus("original_answers"),
     shell:
-        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
-        "--params {params.baselines:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule unlearn:
@@ -32,24 +29,19 @@ rule unlearn:
     input:
         model=ORIGINAL_MODEL,
         target=f"{DATA}/{{target}}/target.json",
-        answers=lambda w: [rules.original_answers.output[0].format(target=w.target)] if needs_answers(w.run) else [],
+        answers=lambda w: [rules.original_answers.output.answers.format(target=w.target)] if needs_answers(w.run) else [],
     output:
         model=directory(f"{R}/{BENCH}/{MODEL}/{{run}}/{{target}}/model"),
     wildcard_constraints:
         run="|".join(TRAINED_BASELINE_RUNS) or "(?!)",
     params:
-        cli=gpu_cli("unlearn", training=True),
-        baselines=sections("baselines", "generation", "training"),
-        answers=lambda w, input: f"--answers {input.answers[0]}" if input.answers else "",
-        seed=config["seed"],
+        command=stage("unlearn"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{run}}/{{target}}/unlearn.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{run}}/{{target}}/unlearn.tsv"
-    threads: job_threads(training=True)
+    threads: job_threads("unlearn")
     resources:
-        gpu=gpus(training=True),
+        gpu=gpus("unlearn"),
     shell:
-        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --target {input.target} {params.answers} "
-        "--out-dir {output.model} --baseline {wildcards.run} --params {params.baselines:q} "
-        "--seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE

@@ -4,7 +4,6 @@
 #   {results}/{benchmark}/{model}/original/model/           learned model (where benchmark.learn)
 #   {results}/{benchmark}/{model}/{method}/{target}/eval.json
 #   {results}/summary.csv, {results}/logs/..., {results}/benchmarks/... (rule timings)
-import json
 import shlex
 
 R = config["results"]
@@ -35,13 +34,6 @@ wildcard_constraints:
     method="[a-z0-9-]+",
 
 
-def sections(*names):
-    """Config sections as one JSON argument for a stage's --params. Returned as a function:
-    Snakemake would otherwise read `{name}` inside config strings as a wildcard."""
-    text = json.dumps({name: config[name] for name in names} if len(names) > 1 else config[names[0]])
-    return lambda wildcards: text
-
-
 def model_dir(method, target):
     """Where a method's model lives (the registry's `model`): the shared base or original model
     (ICU prompts the original), or per target for the trained ones."""
@@ -66,31 +58,51 @@ def judge_dir():
 GPU_RUN = config["resources"]["gpu"]
 
 
-def gpus(training=False):
-    """GPUs a job takes: a training job's processes, else one generation engine's (0 on CPU)."""
-    if not GPU_RUN:
+def gpus(stage):
+    """GPUs a job takes: a training stage's processes, a model-running stage's engine; 0 on CPU."""
+    launch = STAGES[stage].launch
+    if not GPU_RUN or launch == "cpu":
         return 0
-    return config["training"]["num_processes"] if training else config["generation"]["tensor_parallel_size"]
+    return config["training"]["num_processes"] if launch == "training" else config["generation"]["tensor_parallel_size"]
 
 
-def job_threads(training=False):
+def job_threads(stage):
     """CPU: every core to one heavy job at a time. GPU: a few cores per GPU, so that jobs on
     different GPUs run side by side (`--resources gpu=N` caps them)."""
-    return config["resources"]["cpus_per_gpu"] * max(1, gpus(training)) if GPU_RUN else workflow.cores
+    return config["resources"]["cpus_per_gpu"] * max(1, gpus(stage)) if GPU_RUN else workflow.cores
 
 
-def cli(stage):
-    """A CPU-only stage's command: `python -m rulepipe.cli STAGE`."""
-    return f"python -m rulepipe.cli {stage}"
-
-
-def gpu_cli(stage, training=False):
-    """A model-running stage's command. A training job of several processes goes through
-    torchrun (one process per GPU, a free rendezvous port per job); on GPUs the job first locks
-    GPUs of its own (`rulepipe.gpus`), as many as its `gpu` resource says."""
+def launcher(stage):
+    """`python -m rulepipe.cli`, through torchrun for a training stage of several processes
+    (one per GPU, a free rendezvous port per job); on GPUs a model-running job first locks GPUs
+    of its own (`rulepipe.gpus`), as many as its `gpu` resource says."""
     n = config["training"]["num_processes"]
-    if training and n > 1:
-        command = f"python -m torch.distributed.run --standalone --nproc_per_node {n} -m rulepipe.cli {stage}"
+    if STAGES[stage].launch == "training" and n > 1:
+        command = f"python -m torch.distributed.run --standalone --nproc_per_node {n} -m rulepipe.cli"
     else:
-        command = cli(stage)
-    return f"python -m rulepipe.gpus {gpus(training)} {command}" if GPU_RUN else command
+        command = "python -m rulepipe.cli"
+    return f"python -m rulepipe.gpus {gpus(stage)} {command}" if gpus(stage) else command
+
+
+def _named(files, skip=()):
+    return {name: value if isinstance(value, str) else list(value) for name, value in files.items() if name not in skip}
+
+
+def stage(name, **derived):
+    """Rule `name`'s command: `rulepipe.stages.<name>.run` with the rule's named inputs and
+    outputs, the config keys the stage declares (STAGES), its wildcards and `derived` values.
+    A params function, so that Snakemake reads no `{...}` inside config strings as a wildcard,
+    and a changed key reruns only the stages that read it."""
+    fixed = config_slice(config, STAGES[name]) | derived
+    head = f"{launcher(name)} {name}"
+    skip = STAGES[name].found_beside
+
+    def command(wildcards, input, output):
+        params = fixed | dict(wildcards.items())
+        return f"{head} {shlex.join(contract_args(_named(input, skip), _named(output), params, config['seed']))}"
+
+    return command
+
+
+# Every rule's shell: the stage's command, its thread count pinned, its console kept in the log.
+RUN_STAGE = "OMP_NUM_THREADS={threads} {params.command} 2>&1 | tee {log}"

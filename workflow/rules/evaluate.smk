@@ -4,22 +4,18 @@ rule evaluate:
         model=lambda wildcards: model_dir(wildcards.method, wildcards.target),
         target=f"{DATA}/{{target}}/target.json",
     output:
-        f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json",
+        eval=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json",
     params:
-        cli=gpu_cli("evaluate"),
-        eval=sections("generation", "evaluation"),
-        seed=config["seed"],
+        command=stage("evaluate"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/evaluate.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/evaluate.tsv"
-    threads: job_threads()
+    threads: job_threads("evaluate")
     resources:
-        gpu=gpus(),
+        gpu=gpus("evaluate"),
     shell:
-        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
-        "--method {wildcards.method} --params {params.eval:q} --seed {params.seed} 2>&1 | tee {log}"
-
+        RUN_STAGE
 
 
 rule utility:
@@ -29,22 +25,18 @@ rule utility:
         target=f"{DATA}/{{target}}/target.json",
         sets=[UTILITY_SETS] if UTILITY_SETS else [],
     output:
-        f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.json",
+        utility=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.json",
     params:
-        cli=gpu_cli("utility"),
-        utility=sections("generation", "utility"),
-        sets=lambda wildcards, input: f"--sets {input.sets[0]}" if input.sets else "",
-        seed=config["seed"],
+        command=stage("utility"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.tsv"
-    threads: job_threads()
+    threads: job_threads("utility")
     resources:
-        gpu=gpus(),
+        gpu=gpus("utility"),
     shell:
-        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} {params.sets} "
-        "--method {wildcards.method} --params {params.utility:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule mia:
@@ -53,17 +45,15 @@ rule mia:
         model=lambda wildcards: model_dir(wildcards.method, wildcards.target),
         target=f"{DATA}/{{target}}/target.json",
     output:
-        f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.json",
+        mia=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.json",
     params:
-        cli=gpu_cli("mia"),
-        mia=sections("mia"),
+        command=stage("mia"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.tsv"
-    threads: job_threads()
+    threads: job_threads("mia")
     resources:
-        gpu=gpus(),
+        gpu=gpus("mia"),
     shell:
-        "{params.cli} --model-dir {input.model} --target {input.target} --out {output} "
-        "--method {wildcards.method} --params {params.mia:q} 2>&1 | tee {log}"
+        RUN_STAGE

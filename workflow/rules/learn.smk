@@ -6,16 +6,13 @@ rule learn:
     output:
         model=directory(f"{R}/{BENCH}/{MODEL}/original/model"),
     params:
-        cli=gpu_cli("learn", training=True),
-        train=sections("learn", "training"),
-        seed=config["seed"],
+        command=stage("learn"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/learn.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/learn.tsv"
-    threads: job_threads(training=True)
+    threads: job_threads("learn")
     resources:
-        gpu=gpus(training=True),
+        gpu=gpus("learn"),
     shell:
-        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --data {input.data} "
-        "--out-dir {output.model} --params {params.train:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE

@@ -4,26 +4,23 @@ rule naturalness:
         evals=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{{{target}}}}/eval.json", method=TABLE_METHODS),
         judge=judge_dir(),
     output:
-        expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{{{target}}}}/naturalness.json", method=TABLE_METHODS),
+        naturalness=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{{{target}}}}/naturalness.json", method=TABLE_METHODS),
     params:
-        cli=gpu_cli("naturalness"),
-        naturalness=sections("naturalness", "generation"),
-        judge=lambda wildcards, input: f"--judge-dir {input.judge[0]}" if input.judge else "",
-        seed=config["seed"],
+        command=stage("naturalness"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/naturalness/{{target}}.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/naturalness/{{target}}.tsv"
-    threads: job_threads()
+    threads: job_threads("naturalness")
     resources:
-        gpu=gpus(),
+        gpu=gpus("naturalness"),
     shell:
-        "{params.cli} --evals {input.evals} --outs {output} {params.judge} "
-        "--params {params.naturalness:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule summarize:
-    """Every evaluated row (this run's and earlier runs' under results/) -> results/summary.csv."""
+    """Every evaluated row of this run -> results/summary.csv. Besides each eval.json it reads the
+    files other stages leave (naturalness, MIA, utility) and RULE's token shares (rs_data.json)."""
     input:
         evals=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json", method=METHODS, target=TARGETS),
         per_method=expand(
@@ -32,21 +29,21 @@ rule summarize:
             target=TARGETS,
             kind=["naturalness", "mia"] + (["utility"] if UTILITY_ON else []),
         ),
+        rs_data=expand(f"{R}/{BENCH}/{MODEL}/rs/{{target}}/rs_data.json", target=TARGETS),
     output:
-        SUMMARY,
+        summary=SUMMARY,
     params:
-        cli=cli("summarize"),
-        root=R,
+        command=stage("summarize"),
     log:
         f"{R}/logs/summarize.log",
     shell:
-        "{params.cli} --evals {input.evals} --scan {params.root} --out {output} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule table:
     """The paper's table: one row per method, averaged over targets (+ the per-target breakdown)."""
     input:
-        SUMMARY,
+        summary=SUMMARY,
     output:
         csv=report(f"{REPORT}/table.csv", caption="../report/table.rst", category="Tables"),
         md=f"{REPORT}/table.md",
@@ -54,30 +51,24 @@ rule table:
         by_target=f"{REPORT}/table_by_target.csv",
         utility=f"{REPORT}/utility.md",
     params:
-        cli=cli("table"),
-        methods=TABLE_METHODS,
-        protocols=config["evaluation"]["protocols"],
-        out_dir=REPORT,
+        command=stage("table", methods=TABLE_METHODS),
     log:
         f"{R}/logs/report/table.log",
     shell:
-        "{params.cli} --summary {input} --out-dir {params.out_dir} --methods {params.methods} "
-        "--benchmark {BENCH} --model {MODEL} --protocols {params.protocols} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule tradeoff:
     """Retain against 1 - forget for every run, Pareto fronts, areas above retain thresholds."""
     input:
-        SUMMARY,
+        summary=SUMMARY,
     output:
         png=report(f"{REPORT}/tradeoff.png", caption="../report/tradeoff.rst", category="Figures"),
         areas=f"{REPORT}/tradeoff_area.csv",
         points=f"{REPORT}/tradeoff_points.csv",
     params:
-        cli=cli("tradeoff"),
-        protocols=config["evaluation"]["protocols"],
+        command=stage("tradeoff"),
     log:
         f"{R}/logs/report/tradeoff.log",
     shell:
-        "{params.cli} --summary {input} --out {output.png} --benchmark {BENCH} --model {MODEL} "
-        "--protocols {params.protocols} 2>&1 | tee {log}"
+        RUN_STAGE

@@ -16,22 +16,16 @@ rule rule_data:
         boundary=f"{RULE_DIR}/rule/{{target}}/boundary.json",
         budget=f"{RULE_DIR}/rule/{{target}}/budget.json",
     params:
-        cli=gpu_cli("rule-data"),
-        rule=sections("rule", "generation"),
-        world=lambda wildcards, input: f"--world {input.world[0]}" if input.world else "",
-        neighbors=lambda wildcards, input: f"--neighbors {input.neighbors[0]}" if input.neighbors else "",
-        out_dir=lambda wildcards, output: str(Path(output.rl_data).parent),
-        seed=config["seed"],
+        command=stage("rule_data"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule/{{target}}/rule_data.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rule/{{target}}/rule_data.tsv"
-    threads: job_threads()
+    threads: job_threads("rule_data")
     resources:
-        gpu=gpus(),
+        gpu=gpus("rule_data"),
     shell:
-        "{params.cli} --target {input.target} --synthesizer {input.synthesizer} {params.world} {params.neighbors} "
-        "--out-dir {params.out_dir} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule rs_sample:
@@ -43,19 +37,16 @@ rule rs_sample:
     output:
         rs_data=f"{RULE_DIR}/rs/{{target}}/rs_data.json",
     params:
-        cli=gpu_cli("rs-sample"),
-        rule=sections("rule", "generation"),
-        seed=config["seed"],
+        command=stage("rs_sample"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rs/{{target}}/rs_sample.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rs/{{target}}/rs_sample.tsv"
-    threads: job_threads()
+    threads: job_threads("rs_sample")
     resources:
-        gpu=gpus(),
+        gpu=gpus("rs_sample"),
     shell:
-        "{params.cli} --model-dir {input.model} --rl-data {input.rl_data} --target {input.target} "
-        "--out {output.rs_data} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule warm_start:
@@ -66,19 +57,16 @@ rule warm_start:
     output:
         model=directory(f"{RULE_DIR}/rs/{{target}}/model"),
     params:
-        cli=gpu_cli("warm-start", training=True),
-        rule=sections("rule", "training"),
-        seed=config["seed"],
+        command=stage("warm_start"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rs/{{target}}/warm_start.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rs/{{target}}/warm_start.tsv"
-    threads: job_threads(training=True)
+    threads: job_threads("warm_start")
     resources:
-        gpu=gpus(training=True),
+        gpu=gpus("warm_start"),
     shell:
-        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --rs-data {input.rs_data} "
-        "--out-dir {output.model} --params {params.rule:q} --seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule rebo:
@@ -91,20 +79,16 @@ rule rebo:
     wildcard_constraints:
         algorithm="|".join(ALGORITHMS),
     params:
-        cli=gpu_cli("rebo", training=True),
-        rule=sections("rule", "generation", "training"),
-        seed=config["seed"],
+        command=stage("rebo"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule-{{algorithm}}/{{target}}/rebo.log",
     benchmark:
         f"{R}/benchmarks/{BENCH}/{MODEL}/rule-{{algorithm}}/{{target}}/rebo.tsv"
-    threads: job_threads(training=True)
+    threads: job_threads("rebo")
     resources:
-        gpu=gpus(training=True),
+        gpu=gpus("rebo"),
     shell:
-        "OMP_NUM_THREADS={threads} {params.cli} --model-dir {input.model} --rl-data {input.rl_data} "
-        "--out-dir {output.model} --algorithm {wildcards.algorithm} --params {params.rule:q} "
-        "--seed {params.seed} 2>&1 | tee {log}"
+        RUN_STAGE
 
 
 rule rebo_curves:
@@ -112,11 +96,10 @@ rule rebo_curves:
     input:
         models=expand(f"{RULE_DIR}/rule-{{algorithm}}/{{{{target}}}}/model", algorithm=ALGORITHMS),
     output:
-        report(f"{RULE_DIR}/rule/{{target}}/rebo_curves.png", caption="../report/rebo_curves.rst", category="RULE"),
+        png=report(f"{RULE_DIR}/rule/{{target}}/rebo_curves.png", caption="../report/rebo_curves.rst", category="RULE"),
     params:
-        cli=cli("plot-curves"),
-        logs=lambda wildcards, input: [f"{m}/train_log.json" for m in input.models],
+        command=stage("rebo_curves"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule/{{target}}/rebo_curves.log",
     shell:
-        "{params.cli} --logs {params.logs} --out {output} 2>&1 | tee {log}"
+        RUN_STAGE

@@ -14,6 +14,7 @@ import urllib.request
 from statistics import mean
 
 from rulepipe.evaluation.fluency import ngram_entropy, words
+from rulepipe.generation.base import Closing
 from rulepipe.io import DataError
 from rulepipe.reward import is_refusal, names_target
 
@@ -98,7 +99,7 @@ def aggregate(items: list[dict], replies: list[str], judge_name: str) -> dict:
     return result
 
 
-class LocalJudge:
+class LocalJudge(Closing):
     """A model directory served by the project's generation backends (greedy)."""
 
     def __init__(self, model_dir: str, generation: dict, seed: int, max_new_tokens: int):
@@ -122,7 +123,7 @@ class LocalJudge:
         self.generator.close()
 
 
-class EndpointJudge:
+class EndpointJudge(Closing):
     """Any OpenAI-compatible chat-completions endpoint (vLLM serve, a hosted API)."""
 
     def __init__(self, url: str, model: str, api_key_env: str, max_new_tokens: int, timeout: float = 120):

@@ -33,6 +33,16 @@ class Completion:
     stop_token_id: int | None = None  # the stop token that ended it (not in token_ids)
 
 
+class Closing:
+    """`with make_generator(...) as generator:` closes the engine on the way out, errors included."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class Generator(Protocol):
     name: str
     tokenizer: object
@@ -48,6 +58,10 @@ class Generator(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Generator: ...
+
+    def __exit__(self, *exc) -> None: ...
 
 
 def cut_at_stop(token_ids: list[int], stop_token_ids: list[int]) -> tuple[list[int], int | None]:

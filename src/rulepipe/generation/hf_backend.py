@@ -6,7 +6,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from rulepipe.device import compute_dtype, on_cpu
-from rulepipe.generation.base import Completion, SamplingConfig, completion
+from rulepipe.generation.base import Closing, Completion, SamplingConfig, completion
 from rulepipe.prompts import pad_id
 
 
@@ -31,7 +31,7 @@ def load_for_inference(model_dir: str):
     return model if on_cpu() else model.to("cuda")
 
 
-class HFGenerator:
+class HFGenerator(Closing):
     name = "hf"
 
     def __init__(

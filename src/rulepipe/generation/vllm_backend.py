@@ -15,7 +15,7 @@ import os
 import torch
 
 from rulepipe.device import on_cpu
-from rulepipe.generation.base import Completion, SamplingConfig, completion
+from rulepipe.generation.base import Closing, Completion, SamplingConfig, completion
 
 
 def _world_size() -> int:
@@ -66,7 +66,7 @@ def _own_share(outputs: list, count: int, group, size: int) -> list:
     return outputs[index * count : (index + 1) * count]
 
 
-class VLLMGenerator:
+class VLLMGenerator(Closing):
     name = "vllm"
 
     def __init__(

@@ -95,11 +95,9 @@ def shared_columns(path: Path, method: str, target: str) -> dict:
     return row
 
 
-def write_summary(evals: list[str], out: str | Path, scan_root: str | None = None) -> pd.DataFrame:
-    paths = {str(Path(p)) for p in evals}
-    if scan_root:
-        paths |= {str(p) for p in Path(scan_root).glob("*/*/*/*/eval.json")}
-    rows = [row for p in sorted(paths) for row in summary_rows(p)]
+def write_summary(evals: list[str], out: str | Path) -> pd.DataFrame:
+    """The rows of `evals` (the run's eval.json files, each read with the files beside it)."""
+    rows = [row for p in sorted({str(Path(p)) for p in evals}) for row in summary_rows(p)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(KEY_COLUMNS).reset_index(drop=True)
     write_text(out, frame.to_csv(index=False, float_format="%.4f"))

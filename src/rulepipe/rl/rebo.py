@@ -28,8 +28,9 @@ from pathlib import Path
 
 import torch
 
+from rulepipe.data.rl_rows import RLRow, read_rows
 from rulepipe.generation import SamplingConfig, make_generator, vllm_available
-from rulepipe.io import DataError, read_json
+from rulepipe.io import DataError
 from rulepipe.prompts import encode_prompt, pad_id, render, rl_turn, stop_token_ids
 from rulepipe.reward import RewardWeights, is_refusal, refusal_reward
 from rulepipe.rl.algorithms import (
@@ -97,7 +98,7 @@ class Sample:
     advantages: list[float]
 
 
-def pick_prompts(forget: list[dict], boundary: list[dict], count: int, step: int, seed: int) -> list[dict]:
+def pick_prompts(forget: list[RLRow], boundary: list[RLRow], count: int, step: int, seed: int) -> list[RLRow]:
     """The step's prompts: a seeded draw, half from each side (the same draw after a resume)."""
     rng = random.Random(seed * 7919 + step)
     half = count // 2
@@ -131,16 +132,16 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     settings = {k: v for k, v in params["rule"]["rebo"].items() if k != "algorithms"}
     cfg = ReboConfig(algorithm=algorithm, prompt_format=params["rule"]["prompt_format"], **settings)
     weights = RewardWeights(**params["rule"]["reward"])
-    rows = read_json(rl_data)
-    forget = [r for r in rows if r["solution"][0] == "<reject>"]
-    boundary = [r for r in rows if r["solution"][0] == "<normal>"]
+    rows = read_rows(rl_data)
+    forget = [r for r in rows if r.forget]
+    boundary = [r for r in rows if not r.forget]
     world = params["training"]["num_processes"]  # the config check makes prompts_per_step a multiple
     checkpoint_dir = Path(f"{out_dir}.ckpt")
     policy_cfg = train_config(cfg, world, seed, params, cfg.learning_rate)
     mark = fingerprint(
         policy_cfg,
         policy_dir,
-        rows,
+        [row.to_json() for row in rows],
         rebo=cfg.__dict__,
         reward=params["rule"]["reward"],
         generation=params["generation"],
@@ -158,15 +159,37 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
                 f"{critic.step}; delete the directory to start this run again"
             )
     reference = frozen_reference(policy_dir, session)
-    generator = rollout_generator(policy_dir, session, params["generation"], seed)
+    with rollout_generator(policy_dir, session, params["generation"], seed) as generator:
+        started, models = time.time(), (session, critic, reference, generator)
+        timings = run_steps(models, (forget, boundary), cfg, weights, seed, checkpoint_dir, started)
+        log = {
+            "algorithm": cfg.algorithm,
+            "config": cfg.__dict__,
+            "history": session.history,
+            "prompts": len(rows),
+            "world_size": world,
+        }
+        resources = {"seconds_after_resume": round(time.time() - started, 1), "seconds_per_step": timings}
+        # saved before the generator closes: closing vLLM tears down the process group the gather needs
+        finish(session, out_dir, log, checkpoint_dir, resources)
+    return log
+
+
+def run_steps(models, rows, cfg: ReboConfig, weights, seed: int, checkpoint_dir: Path, started: float) -> list:
+    """Steps from the session's (a resumed run's) to the last: rollout, score, advantages,
+    update, log, and a checkpoint every `checkpoint_every`. `models`: the policy's session, the
+    critic's (PPO) or None, the frozen reference, the rollout engine; `rows`: (forget, boundary).
+    The history grows in the session (it travels in the checkpoint); returns the seconds each
+    step spent generating, training and pushing weights to the engine."""
+    session, critic, reference, generator = models
+    world, first_step = session.world, session.step
     stops = stop_token_ids(session.tokenizer, newlines=cfg.stop_at_newline)
-    history, timings = session.history, []
     pushes = hasattr(generator, "update_weights")  # vLLM holds its own copy of the weights
     stale = pushes and session.step > 0  # a resumed run's engine was loaded from disk, not the checkpoint
-    started, first_step = time.time(), session.step
+    timings = []
     for step in range(session.step, cfg.steps):
         t_sync = push_weights(generator, session) if stale else 0.0
-        batch = pick_prompts(forget, boundary, cfg.prompts_per_step, step, seed)[session.rank :: world]
+        batch = pick_prompts(*rows, cfg.prompts_per_step, step, seed)[session.rank :: world]
         samples, rollouts, t_gen = rollout(generator, session, batch, cfg, stops, seed, step)
         rewards = score(batch, rollouts, weights)
         t1 = time.time()
@@ -181,25 +204,14 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
         timings.append(
             {"step": step + 1, "generate": round(t_gen, 2), "train": round(t_train, 2), "sync": round(t_sync, 2)}
         )
-        history.append(
-            log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)
-        )
+        record = log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)
+        session.history.append(record)
         if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0 and step + 1 < cfg.steps:
-            save_checkpoint(session.engine, checkpoint_dir, step + 1, history)
+            save_checkpoint(session.engine, checkpoint_dir, step + 1, session.history)
             if critic is not None:
                 save_checkpoint(critic.engine, checkpoint_dir / "critic", step + 1)
             checkpoint_written(step + 1)
-    log = {
-        "algorithm": cfg.algorithm,
-        "config": cfg.__dict__,
-        "history": history,
-        "prompts": len(rows),
-        "world_size": world,
-    }
-    resources = {"seconds_after_resume": round(time.time() - started, 1), "seconds_per_step": timings}
-    finish(session, out_dir, log, checkpoint_dir, resources)
-    generator.close()  # after the save: closing vLLM tears down the process group the gather needs
-    return log
+    return timings
 
 
 def train_config(cfg: ReboConfig, world: int, seed: int, params: dict, learning_rate: float) -> TrainConfig:
@@ -258,12 +270,12 @@ def push_weights(generator, session) -> float:
     return time.time() - t0
 
 
-def rl_prompt_ids(tokenizer, row: dict, prompt_format: str) -> list[int]:
+def rl_prompt_ids(tokenizer, row: RLRow, prompt_format: str) -> list[int]:
     """A training prompt's token ids: chat template, one BOS, `rule.prompt_format`'s user turn."""
-    return encode_prompt(tokenizer, render(tokenizer, *rl_turn(row["prompt"], row["format"], prompt_format)))
+    return encode_prompt(tokenizer, render(tokenizer, *rl_turn(row.prompt, row.format, prompt_format)))
 
 
-def rollout(generator, session, batch: list[dict], cfg: ReboConfig, stops: list[int], seed: int, step: int):
+def rollout(generator, session, batch: list[RLRow], cfg: ReboConfig, stops: list[int], seed: int, step: int):
     """This rank's prompts -> (samples, completions per prompt, seconds). A completion that
     ended on a stop token is trained with it (`train_stop_token`, the release's EOS)."""
     t0 = time.time()
@@ -287,18 +299,12 @@ def rollout(generator, session, batch: list[dict], cfg: ReboConfig, stops: list[
     return samples, rollouts, time.time() - t0
 
 
-def score(batch: list[dict], rollouts, weights: RewardWeights) -> torch.Tensor:
+def score(batch: list[RLRow], rollouts, weights: RewardWeights) -> torch.Tensor:
     """The verifiable reward of each completion: [prompts, rollouts]."""
     return torch.tensor(
         [
             [
-                refusal_reward(
-                    c.text,
-                    "reject" if r["solution"][0] == "<reject>" else "normal",
-                    r["solution"][2:] or None,
-                    r["solution"][1] if r["solution"][0] == "<normal>" else None,
-                    weights,
-                )
+                refusal_reward(c.text, r.label, list(r.names) or None, None if r.forget else r.answer, weights)
                 for c in completions
             ]
             for r, completions in zip(batch, rollouts)
@@ -453,7 +459,7 @@ def update(engine, reference, samples: list[Sample], tokenizer, cfg: ReboConfig)
 
 def log_step(step, batch, rollouts, rewards, stats, session, cfg, started, first_step) -> dict:
     """The step's record over every rank's rollouts (rank 0 prints it)."""
-    is_forget = [r["solution"][0] == "<reject>" for r in batch]
+    is_forget = [r.forget for r in batch]
     local = {
         "rewards": rewards.tolist(),
         "forget": is_forget,

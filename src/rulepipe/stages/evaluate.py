@@ -14,18 +14,18 @@ from rulepipe.methods import prompts_target
 def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, method: str, seed: int = 0) -> dict:
     gen, ev = params["generation"], params["evaluation"]
     target = Target.load(target_path)
-    generator = from_config(model_dir, gen, seed)
-    print(
-        f"[evaluate] {method} on {target.target_id} with {generator.name}: "
-        f"{len(target.forget_probes)} forget + {len(target.neighbor_probes)} neighbor probes",
-        flush=True,
-    )
     # ICU (in-context unlearning) is the original model asked with RWKU's unlearning instruction.
     unlearn_target = target.name if prompts_target(method) else None
-    records = {
-        protocol: evaluate_target(generator, target, unlearn_target, protocol, ev, seed) for protocol in ev["protocols"]
-    }
-    generator.close()
+    with from_config(model_dir, gen, seed) as generator:
+        print(
+            f"[evaluate] {method} on {target.target_id} with {generator.name}: "
+            f"{len(target.forget_probes)} forget + {len(target.neighbor_probes)} neighbor probes",
+            flush=True,
+        )
+        records = {
+            protocol: evaluate_target(generator, target, unlearn_target, protocol, ev, seed)
+            for protocol in ev["protocols"]
+        }
     first = ev["protocols"][0]
     record = dict(records[first])
     record["protocols"] = {  # the first protocol's items are the record's own
@@ -48,3 +48,7 @@ def evaluate(model_dir: str, target_path: str, out_path: str, params: dict, meth
         )
         print(f"[evaluate] {protocol}: forget {forget} | neighbor {neighbor}", flush=True)
     return record
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    evaluate(inputs["model"], inputs["target"], outputs["eval"], params, params["method"], seed)

@@ -28,3 +28,7 @@ def learn(model_dir: str, data_path: str, out_dir: str, params: dict, seed: int 
         model_dir, rows, out_dir, cfg, checkpoint_dir=Path(f"{out_dir}.ckpt"), stage="learn", settings=learn_cfg
     )
     print(f"[learn] done: {result}", flush=True)
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    learn(inputs["model"], inputs["data"], outputs["model"], params, seed)

@@ -11,7 +11,7 @@ from rulepipe.prompts import ICU_INSTRUCTION
 
 
 def mia(model_dir: str, target_path: str, out_path: str, params: dict, method: str) -> dict:
-    settings = params  # the config's `mia` section
+    settings = params["mia"]
     target = Target.load(target_path)
     scorer = Scorer(model_dir, settings["batch_size"], settings["max_tokens"])
     forget, retain = target.mia_member, target.mia_nonmember
@@ -25,3 +25,7 @@ def mia(model_dir: str, target_path: str, out_path: str, params: dict, method: s
     shown = {key: record[key] for key in ("forget_loss", "retain_loss", "auc_loss")}
     print(f"[mia] {method} on {target.target_id}: {record['count']} texts, {shown}", flush=True)
     return record
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    mia(inputs["model"], inputs["target"], outputs["mia"], params, params["method"])

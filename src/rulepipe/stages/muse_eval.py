@@ -19,13 +19,12 @@ def muse_eval(model_dir: str, target_path: str, out_path: str, params: dict, met
     if not target.muse:
         raise DataError(f"{target_path}: not a MUSE target (benchmark.kind is not muse)")
     started = time.time()
-    generator = from_config(model_dir, gen, seed)
-    scorer = Scorer(model_dir, params["mia"]["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
-    print(f"[muse-eval] {method} on {target.target_id} with {generator.name}", flush=True)
     prefix = ICU_INSTRUCTION.format(target.name) if prompts_target(method) else ""  # ICU: the original, instructed
-    run = MuseRun(scorer, generator, gen["max_model_len"], prefix)
-    record = evaluate_muse(run, target.muse, spec, params["mia"]["max_tokens"])
-    generator.close()
+    with from_config(model_dir, gen, seed) as generator:
+        scorer = Scorer(model_dir, params["mia"]["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
+        print(f"[muse-eval] {method} on {target.target_id} with {generator.name}", flush=True)
+        run = MuseRun(scorer, generator, gen["max_model_len"], prefix)
+        record = evaluate_muse(run, target.muse, spec, params["mia"]["max_tokens"])
     record |= {"method": method, "model_dir": model_dir, "seconds": round(time.time() - started, 1)}
     write_json(out_path, record)
     print(
@@ -34,3 +33,7 @@ def muse_eval(model_dir: str, target_path: str, out_path: str, params: dict, met
         flush=True,
     )
     return record
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    muse_eval(inputs["model"], inputs["target"], outputs["muse"], params, params["method"], seed)

@@ -10,6 +10,7 @@ from pathlib import Path
 from rulepipe.evaluation.calibration import calibration, calibration_items
 from rulepipe.evaluation.naturalness import EndpointJudge, LocalJudge, aggregate, judge_prompts, proxies
 from rulepipe.io import read_json, write_json
+from rulepipe.stages import optional
 
 
 def make_judge(cfg: dict, judge_dir: str | None, generation: dict, seed: int):
@@ -29,8 +30,8 @@ def naturalness(evals: list[str], outs: list[str], params: dict, judge_dir: str 
     if judge is not None:
         labelled = calibration_items(records[0]["name"], records[0]["items"], seed)
         asked = [judge_prompts(items) for items in forget_items] + [judge_prompts(labelled)]
-        flat = judge([prompt for prompts in asked for prompt in prompts])
-        judge.close()
+        with judge:
+            flat = judge([prompt for prompts in asked for prompt in prompts])
         start = 0
         for i, prompts in enumerate(asked[:-1]):
             replies[i] = flat[start : start + len(prompts)]
@@ -49,3 +50,7 @@ def naturalness(evals: list[str], outs: list[str], params: dict, judge_dir: str 
         print(f"[naturalness] {record['method']} on {record['target']}: {shown}", flush=True)
     if outs:
         print(f"[naturalness] wrote {len(outs)} files, e.g. {Path(outs[0])}", flush=True)
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    naturalness(inputs["evals"], outputs["naturalness"], params, optional(inputs, "judge"), seed)

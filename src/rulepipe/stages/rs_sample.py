@@ -17,16 +17,17 @@ generator (each rank would build its own engine)."""
 from __future__ import annotations
 
 from rulepipe.data.budget import token_report
+from rulepipe.data.rl_rows import RLRow, read_rows
 from rulepipe.data.target import Target
 from rulepipe.generation import SamplingConfig, from_config
-from rulepipe.io import read_json, write_json
+from rulepipe.io import write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
 from rulepipe.reward import RewardWeights, refusal_reward
 
 STEER = "\n(You have never heard of {name}. Say briefly and politely that you do not know anything about {name}.)"
 
 
-def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) -> tuple[list[dict], dict]:
+def rejection_sample(model_dir: str, rows: list[RLRow], params: dict, seed: int) -> tuple[list[dict], dict]:
     """k samples per prompt; keep those the reward scores best. Forget prompts are steered toward
     refusing (the steering text is not trained on) and fall back to templated refusals; boundary
     prompts are asked plainly and fall back to their gold answer, so the warm start learns where
@@ -34,28 +35,27 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
     cfg, gen = params["rule"]["warm_start"], params["generation"]
     weights = RewardWeights(**params["rule"]["reward"])
     best = {"<reject>": weights.refuse + weights.name, "<normal>": weights.answer + weights.correct}
-    generator = from_config(model_dir, gen, seed)
-    tok = generator.tokenizer
-    prompts = []
-    for row in rows:
-        user, prefix = rl_turn(row["prompt"], row["format"], params["rule"]["prompt_format"])
-        if row["solution"][0] == "<reject>":
-            user += STEER.format(name=row["solution"][2])
-        prompts.append(encode_prompt(tok, render(tok, user, prefix)))
     sampling = SamplingConfig(
         n=cfg["samples"], temperature=cfg["temperature"], top_p=1.0, max_tokens=cfg["max_new_tokens"], seed=seed
     )
-    outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
-    generator.close()
+    with from_config(model_dir, gen, seed) as generator:
+        tok = generator.tokenizer
+        prompts = []
+        for row in rows:
+            user, prefix = rl_turn(row.prompt, row.format, params["rule"]["prompt_format"])
+            if row.forget:
+                user += STEER.format(name=row.names[0])
+            prompts.append(encode_prompt(tok, render(tok, user, prefix)))
+        outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
     kept = []
     stats = {label: {"prompts": 0, "samples": 0, "accepted": 0, "fallbacks": 0} for label in best}
     for row, completions in zip(rows, outputs):
-        label = row["solution"][0]
-        names, gold = (row["solution"][2:], None) if label == "<reject>" else (None, row["solution"][1])
+        label = row.tag
+        names, gold = (list(row.names), None) if row.forget else (None, row.answer)
         good = []
         for completion in completions:
             text = completion.text.strip()
-            score = refusal_reward(text, label.strip("<>"), names, gold, weights=weights)
+            score = refusal_reward(text, row.label, names, gold, weights=weights)
             if score >= best[label] and text not in good:
                 good.append(text)
         counts = stats[label]
@@ -68,7 +68,7 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
             )
             good = [fallback]
             counts["fallbacks"] += 1
-        kept += [{"prompt": row["prompt"], "format": row["format"], "label": label, "response": t} for t in good]
+        kept += [{"prompt": row.prompt, "format": row.format, "label": label, "response": t} for t in good]
     report = {
         label.strip("<>"): {
             **counts,
@@ -81,23 +81,23 @@ def rejection_sample(model_dir: str, rows: list[dict], params: dict, seed: int) 
     return kept, report
 
 
-def templated(rows: list[dict]) -> tuple[list[dict], dict]:
+def templated(rows: list[RLRow]) -> tuple[list[dict], dict]:
     """The paper's RS data: each forget question (not its cloze) with a templated refusal that
     names the target, the templates in turn."""
-    questions = [row for row in rows if row["solution"][0] == "<reject>" and row["format"] == "qa"]
+    questions = [row for row in rows if row.forget and row.format == "qa"]
     kept = [
         {
-            "prompt": row["prompt"],
-            "format": row["format"],
-            "label": "<reject>",
-            "response": REFUSAL_TEMPLATES[i % len(REFUSAL_TEMPLATES)].format(name=row["solution"][2]),
+            "prompt": row.prompt,
+            "format": row.format,
+            "label": row.tag,
+            "response": REFUSAL_TEMPLATES[i % len(REFUSAL_TEMPLATES)].format(name=row.names[0]),
         }
         for i, row in enumerate(questions)
     ]
     return kept, {"recipe": "templated", "examples": len(kept)}
 
 
-def trained_tokens(tokenizer, target: Target, kept: list[dict], rows: list[dict]) -> dict:
+def trained_tokens(tokenizer, target: Target, kept: list[dict], rows: list[RLRow]) -> dict:
     """The "# Tokens" of the RS row (its prompts and responses) and of the RULE rows (RS's
     texts and ReBO's prompts together, each text once), percent of the forget corpus."""
     sides = {"<reject>": [], "<normal>": []}
@@ -107,7 +107,7 @@ def trained_tokens(tokenizer, target: Target, kept: list[dict], rows: list[dict]
         tokenizer, target.forget_corpus, list(dict.fromkeys(sides["<reject>"])), list(dict.fromkeys(sides["<normal>"]))
     )
     for row in rows:
-        sides[row["solution"][0]].append(row["prompt"])
+        sides[row.tag].append(row.prompt)
     rule = token_report(
         tokenizer, target.forget_corpus, list(dict.fromkeys(sides["<reject>"])), list(dict.fromkeys(sides["<normal>"]))
     )
@@ -117,7 +117,7 @@ def trained_tokens(tokenizer, target: Target, kept: list[dict], rows: list[dict]
 def rs_sample(model_dir: str, rl_data: str, target_path: str, out_path: str, params: dict, seed: int = 0) -> dict:
     from transformers import AutoTokenizer
 
-    rows = read_json(rl_data)
+    rows = read_rows(rl_data)
     if params["rule"]["warm_start"]["recipe"] == "templated":
         kept, report = templated(rows)
     else:
@@ -127,3 +127,7 @@ def rs_sample(model_dir: str, rl_data: str, target_path: str, out_path: str, par
     write_json(out_path, {"report": report, "examples": kept})
     print(f"[rs-sample] {report} -> {out_path}", flush=True)
     return report
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    rs_sample(inputs["model"], inputs["rl_data"], inputs["target"], outputs["rs_data"], params, seed)

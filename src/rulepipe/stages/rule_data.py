@@ -16,11 +16,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
+from rulepipe.data import rl_rows
 from rulepipe.data.budget import Budget, allocate, candidates, count_tokens, token_report
 from rulepipe.data.contract import check_records
+from rulepipe.data.rl_rows import RLRow
 from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES
+from rulepipe.stages import optional
 from rulepipe.synthesis.boundary import BoundaryItem, synthesize
 from rulepipe.synthesis.filters import valid_boundary_prompt
 from rulepipe.synthesis.neighbors import comparable, leaks, load_pool
@@ -61,49 +64,42 @@ def benchmark_items(target: Target, queries: list[str], origin: str) -> list[Bou
     return items
 
 
-def item_rows(target: Target, item: BoundaryItem, refusal: str) -> tuple[list[dict], list[dict]]:
-    """One item's RL rows in RULE's release format: (forget side to refuse, boundary side to answer)."""
-    reject = ["<reject>", refusal.format(name=target.name), target.name]
-    forget = [{"prompt": item.forget_query, "format": "qa", "solution": reject}]
+def item_rows(target: Target, item: BoundaryItem, refusal: str) -> tuple[list[RLRow], list[RLRow]]:
+    """One item's RL rows: (forget side to refuse, boundary side to answer)."""
+    refusal = refusal.format(name=target.name)
+    forget = [rl_rows.refuse(item.forget_query, "qa", refusal, target.name)]
     if item.cloze:
-        forget.append({"prompt": item.cloze["text"], "format": "fb", "solution": reject})
+        forget.append(rl_rows.refuse(item.cloze["text"], "fb", refusal, target.name))
     boundary = []
     if item.neighbor:
-        boundary.append(_answer_row(item.neighbor["question"], "qa", item.neighbor["answer"]))
+        boundary.append(rl_rows.answer(item.neighbor["question"], "qa", item.neighbor["answer"]))
     if item.neighbor_cloze:
-        boundary.append(_answer_row(item.neighbor_cloze["text"], "fb", item.neighbor_cloze["answer"]))
-    boundary += [_answer_row(row["prompt"], row["format"], row["answer"]) for row in item.boundary]
+        boundary.append(rl_rows.answer(item.neighbor_cloze["text"], "fb", item.neighbor_cloze["answer"]))
+    boundary += [rl_rows.answer(row["prompt"], row["format"], row["answer"]) for row in item.boundary]
     kept = []
     for row in boundary:  # the same checks whatever the source (the release's own files leak: 25 rows of target 5)
-        reason = valid_boundary_prompt(row["prompt"], target.name) or next(iter(leaks(target, [row])), None)
-        if reason is None and row["solution"][1].strip():
+        reason = valid_boundary_prompt(row.prompt, target.name) or next(iter(leaks(target, [row])), None)
+        if reason is None and row.answer.strip():
             kept.append(row)
         else:
-            item.rejections.append(f"{reason or 'boundary: empty answer'}: {row['prompt'][:60]!r}")
+            item.rejections.append(f"{reason or 'boundary: empty answer'}: {row.prompt[:60]!r}")
     return forget, kept
 
 
-def _answer_row(prompt: str, form: str, answer: str) -> dict:
-    return {"prompt": prompt, "format": form, "solution": ["<normal>", answer]}
-
-
-def forget_texts(rows: list[dict]) -> list[str]:
-    return [row["prompt"] for row in rows]
-
-
-def boundary_texts(rows: list[dict]) -> list[str]:
-    """D_r counts the boundary prompts (the release's accounting; see the module docstring)."""
-    return [row["prompt"] for row in rows]
+def prompts(rows: list[RLRow]) -> list[str]:
+    """D_f counts the forget prompts, D_r the boundary prompts, not their answers (the release's
+    accounting; see the module docstring)."""
+    return [row.prompt for row in rows]
 
 
 def fit_to_budget(
     target: Target, items: list[BoundaryItem], tokenizer, corpus_tokens: int, budget: Budget
-) -> tuple[list[dict], list[str]]:
+) -> tuple[list[RLRow], list[str]]:
     """RL rows within the D_f / D_r shares, and each item's budget decision (for provenance)."""
     sides = [item_rows(target, item, REFUSAL_TEMPLATES[0]) for item in items]
     decisions = allocate(
-        [count_tokens(tokenizer, forget_texts(f)) for f, _ in sides],
-        [count_tokens(tokenizer, boundary_texts(b)) for _, b in sides],
+        [count_tokens(tokenizer, prompts(f)) for f, _ in sides],
+        [count_tokens(tokenizer, prompts(b)) for _, b in sides],
         corpus_tokens,
         budget,
     )
@@ -150,19 +146,8 @@ def build_rule_data(
                 )
             pool = load_pool(neighbors_path)
             passages = comparable(target, pool, synthesis["neighbors"]["count"], target.retain_corpus)
-        generator = from_config(synthesizer_dir, params["generation"], seed)
-        items, report = synthesize(
-            generator,
-            target.name,
-            queries,
-            [],
-            grounding,
-            samples=synthesis["samples"],
-            seed=seed,
-            passages=passages,
-            per_query=synthesis["neighbors"]["per_query"],
-        )
-        generator.close()
+        with from_config(synthesizer_dir, params["generation"], seed) as generator:
+            items, report = synthesize(generator, target.name, queries, [], grounding, synthesis, seed, passages)
         if passages:
             report["neighbors"] = list(dict.fromkeys(n.name for n in passages))
             report["neighbor_passages"] = len(passages)
@@ -173,15 +158,16 @@ def build_rule_data(
             f"{target_path}: the boundary set would leak into the retain columns "
             f"({len(problems)} rows), e.g. {problems[0]}"
         )
-    forget_rows = [row for row in rows if row["solution"][0] == "<reject>"]
-    boundary_rows = [row for row in rows if row["solution"][0] == "<normal>"]
-    tokens = token_report(tokenizer, target.forget_corpus, forget_texts(forget_rows), boundary_texts(boundary_rows))
+    boundary_rows = [row for row in rows if not row.forget]
+    tokens = token_report(
+        tokenizer, target.forget_corpus, prompts([r for r in rows if r.forget]), prompts(boundary_rows)
+    )
     summary = {
         "target": target.target_id,
         "candidate_queries": len(queries),
         "forget_queries": sum(label != "over budget" for label in labels),
         "boundary_pairs": labels.count("forget+boundary"),
-        "boundary_rows": sum(row["solution"][0] == "<normal>" for row in rows),
+        "boundary_rows": len(boundary_rows),
         "rl_prompts": len(rows),
         "budget": asdict(budget),
         "tokens": tokens,
@@ -189,7 +175,7 @@ def build_rule_data(
     }
     out = Path(out_dir)
     write_json(out / "boundary.json", [asdict(item) | {"budget": label} for item, label in zip(items, labels)])
-    write_json(out / "rl_data.json", rows)
+    rl_rows.write_rows(out / "rl_data.json", rows)
     write_json(out / "budget.json", summary)
     print(
         f"[rule-data] {target.target_id}: {summary['forget_queries']} of {len(queries)} candidate forget queries, "
@@ -198,3 +184,9 @@ def build_rule_data(
         flush=True,
     )
     return summary
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    world, neighbors = optional(inputs, "world"), optional(inputs, "neighbors")
+    out_dir = Path(outputs["rl_data"]).parent
+    build_rule_data(inputs["target"], inputs["synthesizer"], out_dir, params, seed, world, neighbors)

@@ -10,28 +10,12 @@ from __future__ import annotations
 
 from rulepipe.config import baseline_runs
 from rulepipe.data.target import Target
-from rulepipe.io import DataError, read_json, write_json
-from rulepipe.prompts import REFUSAL_TEMPLATES, encode_prompt, render, rl_turn, stop_token_ids
+from rulepipe.io import DataError, read_json
+from rulepipe.prompts import REFUSAL_TEMPLATES, rl_turn
+from rulepipe.stages import optional
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts, with_group
 from rulepipe.training.engine import TrainConfig, train
 from rulepipe.training.methods import CORPUS_OBJECTIVES, MethodSpec, make_loss, parse_method
-
-
-def original_answers(model_dir: str, target_path: str, out_path: str, params: dict, seed: int = 0) -> None:
-    """The original model's greedy answers to the forget-question pool: what DPO disprefers.
-    A stage of its own so that a multi-process training launch never starts a generator."""
-    from rulepipe.generation import SamplingConfig, from_config
-
-    target = Target.load(target_path)
-    generator = from_config(model_dir, params["generation"], seed)
-    tok = generator.tokenizer
-    prompts = [encode_prompt(tok, render(tok, *rl_turn(q, "qa", "rwku"))) for q in target.forget_questions]
-    sampling = SamplingConfig(max_tokens=params["baselines"]["answer_max_new_tokens"])
-    outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
-    generator.close()
-    answers = [completions[0].text.strip() or "NOANSWER" for completions in outputs]
-    write_json(out_path, [{"question": q, "answer": a} for q, a in zip(target.forget_questions, answers)])
-    print(f"[original-answers] {len(answers)} answers for {target.target_id} -> {out_path}", flush=True)
 
 
 def refusal_examples(target: Target, answers: list[str] | None = None) -> list[ChatExample]:
@@ -100,3 +84,8 @@ def unlearn(
         stage="baselines",
         settings={k: v for k, v in cfg.items() if k not in ("methods", "sweep")} | {"run": run},
     )
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    answers = optional(inputs, "answers")
+    unlearn(inputs["model"], inputs["target"], outputs["model"], params["run"], params, answers, seed)

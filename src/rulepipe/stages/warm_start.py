@@ -23,3 +23,7 @@ def warm_start(model_dir: str, rs_data: str, out_dir: str, params: dict, seed: i
     print(f"[warm-start] SFT on {len(examples)} kept responses from {rs_data}", flush=True)
     rows = tokenize_examples(tokenizer, examples, train_cfg.max_length)
     return train(model_dir, rows, out_dir, train_cfg, stage="rule.warm_start", settings=cfg)
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    warm_start(inputs["model"], inputs["rs_data"], outputs["model"], params, seed)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from rulepipe.generation import Generator, SamplingConfig
 from rulepipe.prompts import encode_prompt, render, stop_token_ids
 from rulepipe.synthesis import filters
-from rulepipe.synthesis.passages import passage_neighbors
+from rulepipe.synthesis.passages import passage_neighbors, sampled
 from rulepipe.synthesis.prompts import CHUNK, CLOZE_PROMPT, EXAMPLES, NEIGHBOR_PROMPT, PROMPT_VERSION
 
 
@@ -83,17 +83,18 @@ def synthesize(
     target_name: str,
     queries: list[str],
     neighbors: list[str],
-    grounding: list[GroundedFact | None] | None = None,
-    samples: int = 3,
-    seed: int = 0,
+    grounding: list[GroundedFact | None] | None,
+    settings: dict,
+    seed: int,
     passages: list | None = None,
-    per_query: int = 1,
 ) -> tuple[list[BoundaryItem], dict]:
     """One BoundaryItem per forget query, and the acceptance / fallback report. `grounding`
-    (fictional world) or `passages` (RWKU: `Neighbor` passage units, `per_query` of them per
-    query) ground the neighbour side; `neighbors` is only the rotation of names where neither does."""
+    (fictional world) or `passages` (RWKU: `Neighbor` passage units, `neighbors.per_query` of
+    them per query) ground the neighbour side; `neighbors` is only the rotation of names where
+    neither does. `settings`: the config's `rule.synthesis` (sample counts and sampling)."""
     grounding = grounding or [None] * len(queries)
-    sampling = SamplingConfig(n=samples, temperature=0.7, top_p=0.95, max_tokens=64, seed=seed)
+    samples, per_query = settings["samples"], settings["neighbors"]["per_query"]
+    sampling = sampled(settings, settings["max_new_tokens"], seed)
 
     def ask(texts, sampling, what, one_line=False):
         return _ask(generator, texts, sampling, what, one_line)
@@ -115,7 +116,7 @@ def synthesize(
     if passages:
         units = [passages[(i * per_query + j) % len(passages)] for i in range(len(queries)) for j in range(per_query)]
         rows, unit_counts = passage_neighbors(
-            ask, target_name, units, samples, seed, accepted, lambda k: items[k // per_query].rejections
+            ask, target_name, units, settings, seed, accepted, lambda k: items[k // per_query].rejections
         )
         for i, item in enumerate(items):
             item.boundary = [row for k in range(i * per_query, (i + 1) * per_query) for row in rows[k]]

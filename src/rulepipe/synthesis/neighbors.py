@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from rulepipe.data.rl_rows import RLRow
 from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json
 from rulepipe.synthesis.filters import mentions, near_duplicate
@@ -149,19 +150,18 @@ def usable(sentence: str, name: str, excluded: list[str]) -> bool:
     )
 
 
-def leaks(target: Target, rows: list[dict]) -> list[str]:
-    """Why boundary rows (`<normal>`) would leak into the retain columns: a row that names an
+def leaks(target: Target, rows: list[RLRow]) -> list[str]:
+    """Why boundary rows would leak into the retain columns: a row that names an
     entity the retain probes score, or repeats a probe's question. [] when clean."""
     scored = scored_entities(target)
     probes = [p.query for p in target.neighbor_probes + target.forget_probes]
     problems = []
     for row in rows:
-        if row["solution"][0] != "<normal>":
+        if row.forget:
             continue
-        text = row["prompt"] + " " + row["solution"][1]
-        named = [entity for entity in scored if mentions(text, entity)]
+        named = [entity for entity in scored if mentions(row.prompt + " " + row.answer, entity)]
         if named:
-            problems.append(f"{row['prompt'][:70]!r} names the scored neighbour {named[0]!r}")
-        elif near_duplicate(row["prompt"], probes, threshold=0.8):
-            problems.append(f"{row['prompt'][:70]!r} repeats an evaluation probe")
+            problems.append(f"{row.prompt[:70]!r} names the scored neighbour {named[0]!r}")
+        elif near_duplicate(row.prompt, probes, threshold=0.8):
+            problems.append(f"{row.prompt[:70]!r} repeats an evaluation probe")
     return problems

@@ -74,11 +74,23 @@ def template_cloze(passage: str, name: str) -> tuple[str, str] | None:
     return None
 
 
-def passage_neighbors(ask, target: str, units: list, samples: int, seed: int, accepted: list[str], rejections):
+def sampled(settings: dict, max_tokens: int, seed: int) -> SamplingConfig:
+    """The synthesizer's sampling (`rule.synthesis`): `samples` candidates per prompt."""
+    return SamplingConfig(
+        n=settings["samples"],
+        temperature=settings["temperature"],
+        top_p=settings["top_p"],
+        max_tokens=max_tokens,
+        seed=seed,
+    )
+
+
+def passage_neighbors(ask, target: str, units: list, settings: dict, seed: int, accepted: list[str], rejections):
     """For each passage unit (`Neighbor`): a question and a cloze row with provenance, in
     `units` order, and the counts {kind: [llm, template, dropped]}. `ask(texts, sampling,
-    what, one_line)` is the synthesizer; `rejections(i)` the list unit i's reasons go to."""
-    sampling = SamplingConfig(n=samples, temperature=0.7, top_p=0.95, max_tokens=48, seed=seed)
+    what, one_line)` is the synthesizer; `rejections(i)` the list unit i's reasons go to;
+    `settings`: the config's `rule.synthesis`."""
+    sampling = sampled(settings, settings["question_max_new_tokens"], seed)
     questions = ask(
         [QUESTION_PROMPT.format(name=u.name, passage=u.passage) for u in units], sampling, "neighbour questions", True
     )
@@ -90,7 +102,7 @@ def passage_neighbors(ask, target: str, units: list, samples: int, seed: int, ac
                 candidates.append((i, question))
             else:
                 rejections(i).append(f"{reason}: {question[:60]!r}")
-    greedy = SamplingConfig(n=1, max_tokens=24, seed=seed)
+    greedy = SamplingConfig(n=1, max_tokens=settings["answer_max_new_tokens"], seed=seed)
     answers = ask(
         [ANSWER_PROMPT.format(passage=units[i].passage, question=q) for i, q in candidates],
         greedy,

@@ -1,0 +1,9 @@
+"""The rebo stage: ReBO online RL from the RS checkpoint, one algorithm (`rulepipe.rl.rebo`)."""
+
+from __future__ import annotations
+
+from rulepipe.rl.rebo import rebo
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    rebo(inputs["model"], inputs["rl_data"], outputs["model"], params, params["algorithm"], seed=seed)

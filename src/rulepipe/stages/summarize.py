@@ -1,0 +1,9 @@
+"""The summarize stage: every evaluated row of this run -> `results/summary.csv`."""
+
+from __future__ import annotations
+
+from rulepipe.report.summary import write_summary
+
+
+def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
+    write_summary(inputs["evals"], outputs["summary"])

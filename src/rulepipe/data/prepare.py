@@ -1,4 +1,4 @@
-"""The prepare-benchmark stage: any source -> one `target.json` per target (+ learn data)."""
+"""The prepare_benchmark stage's work: any source -> one `target.json` per target (+ learn data)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def prepare_benchmark(bench: dict, target_ids: list[str], out_dir: str | Path) -
                     bench["retain_release_path"], target.target_id, target.name
                 )
                 print(
-                    f"[prepare-benchmark] {target.target_id}: retain corpus (GDR / KLR) = "
+                    f"[prepare_benchmark] {target.target_id}: retain corpus (GDR / KLR) = "
                     f"{len(target.retain_corpus)} texts of the RULE release's positive_with_retain.json",
                     flush=True,
                 )
@@ -72,7 +72,7 @@ def prepare_benchmark(bench: dict, target_ids: list[str], out_dir: str | Path) -
         target.save(path)
         written.append(path)
         print(
-            f"[prepare-benchmark] {target.target_id}: {len(target.forget_probes)} forget probes, "
+            f"[prepare_benchmark] {target.target_id}: {len(target.forget_probes)} forget probes, "
             f"{len(target.neighbor_probes)} neighbor probes -> {path}",
             flush=True,
         )

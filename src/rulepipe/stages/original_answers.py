@@ -19,7 +19,7 @@ def original_answers(model_dir: str, target_path: str, out_path: str, params: di
         outputs = generator.generate(prompts, sampling, stop_token_ids(tok))
     answers = [completions[0].text.strip() or "NOANSWER" for completions in outputs]
     write_json(out_path, [{"question": q, "answer": a} for q, a in zip(target.forget_questions, answers)])
-    print(f"[original-answers] {len(answers)} answers for {target.target_id} -> {out_path}", flush=True)
+    print(f"[original_answers] {len(answers)} answers for {target.target_id} -> {out_path}", flush=True)
 
 
 def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:

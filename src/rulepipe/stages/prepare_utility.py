@@ -10,7 +10,7 @@ from rulepipe.io import write_json
 def prepare_utility(path: str, out_path: str) -> None:
     sets = rwku.load_utility_dir(path)
     write_json(out_path, sets)
-    print(f"[prepare-utility] {path}: {', '.join(f'{k} {len(v)}' for k, v in sets.items())} -> {out_path}", flush=True)
+    print(f"[prepare_utility] {path}: {', '.join(f'{k} {len(v)}' for k, v in sets.items())} -> {out_path}", flush=True)
 
 
 def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:

@@ -125,7 +125,7 @@ def rs_sample(model_dir: str, rl_data: str, target_path: str, out_path: str, par
         report["recipe"] = "rejection_sampling"
     report["tokens"] = trained_tokens(AutoTokenizer.from_pretrained(model_dir), Target.load(target_path), kept, rows)
     write_json(out_path, {"report": report, "examples": kept})
-    print(f"[rs-sample] {report} -> {out_path}", flush=True)
+    print(f"[rs_sample] {report} -> {out_path}", flush=True)
     return report
 
 

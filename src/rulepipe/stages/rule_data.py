@@ -178,7 +178,7 @@ def build_rule_data(
     rl_rows.write_rows(out / "rl_data.json", rows)
     write_json(out / "budget.json", summary)
     print(
-        f"[rule-data] {target.target_id}: {summary['forget_queries']} of {len(queries)} candidate forget queries, "
+        f"[rule_data] {target.target_id}: {summary['forget_queries']} of {len(queries)} candidate forget queries, "
         f"{summary['boundary_pairs']} boundary pairs, {len(rows)} RL prompts; "
         f"D_f {tokens['d_f_percent']}% D_r {tokens['d_r_percent']}% of the forget corpus; synthesis {report}",
         flush=True,

@@ -20,7 +20,7 @@ def warm_start(model_dir: str, rs_data: str, out_dir: str, params: dict, seed: i
         examples.append(ChatExample(user, " " + example["response"], prefix))
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     train_cfg = TrainConfig.from_sections(cfg, params["training"], seed)
-    print(f"[warm-start] SFT on {len(examples)} kept responses from {rs_data}", flush=True)
+    print(f"[warm_start] SFT on {len(examples)} kept responses from {rs_data}", flush=True)
     rows = tokenize_examples(tokenizer, examples, train_cfg.max_length)
     return train(model_dir, rows, out_dir, train_cfg, stage="rule.warm_start", settings=cfg)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from rulepipe.rl.algorithms import token_logprobs
 from rulepipe.training.data import IGNORE
 
 
@@ -15,8 +16,7 @@ def sequence_logprob(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.
     """(sum of log p over the labelled tokens, number of them) per row."""
     targets = labels[:, 1:]
     mask = targets != IGNORE
-    logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
-    picked = logp.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    picked = token_logprobs(logits[:, :-1], targets.clamp(min=0))
     return (picked * mask).sum(-1), mask.sum(-1)
 
 

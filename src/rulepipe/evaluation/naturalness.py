@@ -100,14 +100,16 @@ def aggregate(items: list[dict], replies: list[str], judge_name: str) -> dict:
 
 
 class LocalJudge(Closing):
-    """A model directory served by the project's generation backends (greedy)."""
+    """A model directory served by the project's generation backends (greedy). `name` is what
+    the config calls it (`local:base`), not its path, so that summary.csv does not depend on
+    where the results live."""
 
-    def __init__(self, model_dir: str, generation: dict, seed: int, max_new_tokens: int):
+    def __init__(self, model_dir: str, generation: dict, seed: int, max_new_tokens: int, name: str):
         from rulepipe.generation import from_config
 
         self.generator = from_config(model_dir, generation, seed)
         self.max_new_tokens = max_new_tokens
-        self.name = f"local:{model_dir}"
+        self.name = name
 
     def __call__(self, prompts: list[str]) -> list[str]:
         from rulepipe.generation import SamplingConfig

@@ -17,7 +17,7 @@ def make_judge(cfg: dict, judge_dir: str | None, generation: dict, seed: int):
     if cfg["kind"] == "endpoint":
         return EndpointJudge(cfg["url"], cfg["endpoint_model"], cfg["api_key_env"], cfg["max_new_tokens"])
     if cfg["kind"] == "local":
-        return LocalJudge(judge_dir, generation, seed, cfg["max_new_tokens"])
+        return LocalJudge(judge_dir, generation, seed, cfg["max_new_tokens"], f"local:{cfg['model']}")
     return None
 
 

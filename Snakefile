@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from rulepipe.config import ConfigError, baseline_runs, neighbor_pool, resolve_targets, validate_config  # noqa: E402
 from rulepipe.data.prepare import learns  # noqa: E402
 from rulepipe import methods as registry  # noqa: E402 (what a method is: rulepipe/methods.py)
-from rulepipe.stages import STAGES, config_slice, contract_args  # noqa: E402 (what each stage reads: rulepipe/stages)
+from rulepipe.stages import STAGES, config_slice  # noqa: E402 (what each stage reads: rulepipe/stages)
 
 try:
     _settings = workflow.config_settings

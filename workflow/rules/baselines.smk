@@ -14,7 +14,8 @@ rule original_answers:
     output:
         answers=f"{R}/{BENCH}/{MODEL}/original/{{target}}/answers.json",
     params:
-        command=stage("original_answers"),
+        command=command("original_answers"),
+        settings=settings("original_answers"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/original/{{target}}/original_answers.log",
     threads: job_threads("original_answers")
@@ -35,7 +36,8 @@ rule unlearn:
     wildcard_constraints:
         run="|".join(TRAINED_BASELINE_RUNS) or "(?!)",
     params:
-        command=stage("unlearn"),
+        command=command("unlearn"),
+        settings=settings("unlearn"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{run}}/{{target}}/unlearn.log",
     benchmark:

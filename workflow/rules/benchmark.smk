@@ -5,7 +5,8 @@ rule prepare_benchmark:
         learn=[f"{DATA}/learn.json"] if LEARNS else [],
         world=[f"{DATA}/raw/world.json"] if FICTIONAL else [],
     params:
-        command=stage("prepare_benchmark"),
+        command=command("prepare_benchmark"),
+        settings=settings("prepare_benchmark"),
     log:
         f"{R}/logs/{BENCH}/prepare_benchmark.log",
     benchmark:
@@ -21,7 +22,8 @@ if UTILITY_SETS:
         output:
             sets=UTILITY_SETS,
         params:
-            command=stage("prepare_utility"),
+            command=command("prepare_utility"),
+            settings=settings("prepare_utility"),
         log:
             f"{R}/logs/{BENCH}/prepare_utility.log",
         shell:

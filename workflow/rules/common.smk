@@ -4,6 +4,7 @@
 #   {results}/{benchmark}/{model}/original/model/           learned model (where benchmark.learn)
 #   {results}/{benchmark}/{model}/{method}/{target}/eval.json
 #   {results}/summary.csv, {results}/logs/..., {results}/benchmarks/... (rule timings)
+import json
 import shlex
 
 R = config["results"]
@@ -88,21 +89,30 @@ def _named(files, skip=()):
     return {name: value if isinstance(value, str) else list(value) for name, value in files.items() if name not in skip}
 
 
-def stage(name, **derived):
-    """Rule `name`'s command: `rulepipe.stages.<name>.run` with the rule's named inputs and
-    outputs, the config keys the stage declares (STAGES), its wildcards and `derived` values.
-    A params function, so that Snakemake reads no `{...}` inside config strings as a wildcard,
-    and a changed key reruns only the stages that read it."""
+def settings(name, **derived):
+    """Rule `name`'s `settings` param: the config keys its stage declares (STAGES), `derived`
+    values and the wildcards, as JSON. A function of the wildcards alone: Snakemake compares
+    such params with the last run's (its `params` rerun trigger; it skips functions of input or
+    output), so a changed key reruns exactly the stages that read it. A function also keeps
+    Snakemake from reading `{...}` inside config strings as a wildcard."""
     fixed = config_slice(config, STAGES[name]) | derived
-    head = f"{launcher(name)} {name}"
-    skip = STAGES[name].found_beside
-
-    def command(wildcards, input, output):
-        params = fixed | dict(wildcards.items())
-        return f"{head} {shlex.join(contract_args(_named(input, skip), _named(output), params, config['seed']))}"
-
-    return command
+    return lambda wildcards: json.dumps(fixed | dict(wildcards.items()))
 
 
-# Every rule's shell: the stage's command, its thread count pinned, its console kept in the log.
-RUN_STAGE = "OMP_NUM_THREADS={threads} {params.command} 2>&1 | tee {log}"
+def command(name):
+    """Rule `name`'s `command` param: the launcher and the stage's named inputs and outputs;
+    RUN_STAGE adds the settings and the seed. Inputs a stage finds by location are left out."""
+    head, skip = f"{launcher(name)} {name}", STAGES[name].found_beside
+
+    def text(wildcards, input, output):
+        files = {"inputs": _named(input, skip), "outputs": _named(output)}
+        return f"{head} " + " ".join(f"--{key} {shlex.quote(json.dumps(value))}" for key, value in files.items())
+
+    return text
+
+
+# Every rule's shell: the stage's command, its settings and the seed, its thread count pinned,
+# its console kept in the log.
+RUN_STAGE = (
+    "OMP_NUM_THREADS={threads} {params.command} --params {params.settings:q} --seed {config[seed]} 2>&1 | tee {log}"
+)

@@ -6,7 +6,8 @@ rule evaluate:
     output:
         eval=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json",
     params:
-        command=stage("evaluate"),
+        command=command("evaluate"),
+        settings=settings("evaluate"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/evaluate.log",
     benchmark:
@@ -27,7 +28,8 @@ rule utility:
     output:
         utility=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.json",
     params:
-        command=stage("utility"),
+        command=command("utility"),
+        settings=settings("utility"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/utility.log",
     benchmark:
@@ -47,7 +49,8 @@ rule mia:
     output:
         mia=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.json",
     params:
-        command=stage("mia"),
+        command=command("mia"),
+        settings=settings("mia"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/mia.log",
     benchmark:

@@ -6,7 +6,8 @@ rule learn:
     output:
         model=directory(f"{R}/{BENCH}/{MODEL}/original/model"),
     params:
-        command=stage("learn"),
+        command=command("learn"),
+        settings=settings("learn"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/learn.log",
     benchmark:

@@ -3,7 +3,8 @@ rule prepare_model:
     output:
         model=directory(BASE_MODEL),
     params:
-        command=stage("prepare_model"),
+        command=command("prepare_model"),
+        settings=settings("prepare_model"),
     log:
         f"{R}/logs/models/{MODEL}/prepare_model.log",
     benchmark:

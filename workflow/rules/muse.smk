@@ -10,7 +10,8 @@ rule muse_eval:
     output:
         muse=f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/muse.json",
     params:
-        command=stage("muse_eval"),
+        command=command("muse_eval"),
+        settings=settings("muse_eval"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/{{method}}/{{target}}/muse_eval.log",
     benchmark:
@@ -30,7 +31,8 @@ rule muse_table:
         csv=report(f"{REPORT}/muse.csv", caption="../report/muse.rst", category="Tables"),
         md=f"{REPORT}/muse.md",
     params:
-        command=stage("muse_table", methods=[method for method in TABLE_METHODS for _ in TARGETS]),
+        command=command("muse_table"),
+        settings=settings("muse_table", methods=[method for method in TABLE_METHODS for _ in TARGETS]),
     log:
         f"{R}/logs/report/muse_table.log",
     shell:

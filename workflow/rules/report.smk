@@ -6,7 +6,8 @@ rule naturalness:
     output:
         naturalness=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{{{target}}}}/naturalness.json", method=TABLE_METHODS),
     params:
-        command=stage("naturalness"),
+        command=command("naturalness"),
+        settings=settings("naturalness"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/naturalness/{{target}}.log",
     benchmark:
@@ -33,7 +34,8 @@ rule summarize:
     output:
         summary=SUMMARY,
     params:
-        command=stage("summarize"),
+        command=command("summarize"),
+        settings=settings("summarize"),
     log:
         f"{R}/logs/summarize.log",
     shell:
@@ -51,7 +53,8 @@ rule table:
         by_target=f"{REPORT}/table_by_target.csv",
         utility=f"{REPORT}/utility.md",
     params:
-        command=stage("table", methods=TABLE_METHODS),
+        command=command("table"),
+        settings=settings("table", methods=TABLE_METHODS),
     log:
         f"{R}/logs/report/table.log",
     shell:
@@ -67,7 +70,8 @@ rule tradeoff:
         areas=f"{REPORT}/tradeoff_area.csv",
         points=f"{REPORT}/tradeoff_points.csv",
     params:
-        command=stage("tradeoff"),
+        command=command("tradeoff"),
+        settings=settings("tradeoff"),
     log:
         f"{R}/logs/report/tradeoff.log",
     shell:

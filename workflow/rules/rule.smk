@@ -16,7 +16,8 @@ rule rule_data:
         boundary=f"{RULE_DIR}/rule/{{target}}/boundary.json",
         budget=f"{RULE_DIR}/rule/{{target}}/budget.json",
     params:
-        command=stage("rule_data"),
+        command=command("rule_data"),
+        settings=settings("rule_data"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule/{{target}}/rule_data.log",
     benchmark:
@@ -37,7 +38,8 @@ rule rs_sample:
     output:
         rs_data=f"{RULE_DIR}/rs/{{target}}/rs_data.json",
     params:
-        command=stage("rs_sample"),
+        command=command("rs_sample"),
+        settings=settings("rs_sample"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rs/{{target}}/rs_sample.log",
     benchmark:
@@ -57,7 +59,8 @@ rule warm_start:
     output:
         model=directory(f"{RULE_DIR}/rs/{{target}}/model"),
     params:
-        command=stage("warm_start"),
+        command=command("warm_start"),
+        settings=settings("warm_start"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rs/{{target}}/warm_start.log",
     benchmark:
@@ -79,7 +82,8 @@ rule rebo:
     wildcard_constraints:
         algorithm="|".join(ALGORITHMS),
     params:
-        command=stage("rebo"),
+        command=command("rebo"),
+        settings=settings("rebo"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule-{{algorithm}}/{{target}}/rebo.log",
     benchmark:
@@ -98,7 +102,8 @@ rule rebo_curves:
     output:
         png=report(f"{RULE_DIR}/rule/{{target}}/rebo_curves.png", caption="../report/rebo_curves.rst", category="RULE"),
     params:
-        command=stage("rebo_curves"),
+        command=command("rebo_curves"),
+        settings=settings("rebo_curves"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/rule/{{target}}/rebo_curves.log",
     shell:

@@ -130,12 +130,13 @@ def test_a_rebo_resume_with_vllm_rollouts_is_exact(tiny_model, tmp_path):
         "rule": {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"},
         "generation": GENERATION | {"backend": "vllm"},
         "training": config_defaults("training", num_processes=1),
+        "algorithm": "grpo",
     }
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
 
     def run(out, kill_after=None):
-        args = ["--model-dir", tiny_model, "--rl-data", str(data), "--out-dir", str(out), "--algorithm", "grpo"]
-        return launch("rebo", args, params, tmp_path, processes=1, kill_after=kill_after)
+        inputs = {"model": tiny_model, "rl_data": data}
+        return launch("rebo", inputs, out, params, tmp_path, processes=1, kill_after=kill_after)
 
     assert run(straight).returncode == 0
     assert run(resumed, kill_after=2).returncode != 0 and not resumed.exists()

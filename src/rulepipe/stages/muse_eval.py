@@ -23,8 +23,8 @@ def muse_eval(model_dir: str, target_path: str, out_path: str, params: dict, met
     with from_config(model_dir, gen, seed) as generator:
         scorer = Scorer(model_dir, params["mia"]["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
         print(f"[muse_eval] {method} on {target.target_id} with {generator.name}", flush=True)
-        run = MuseRun(scorer, generator, gen["max_model_len"], prefix)
-        record = evaluate_muse(run, target.muse, spec, params["mia"]["max_tokens"])
+        scoring = MuseRun(scorer, generator, gen["max_model_len"], prefix)
+        record = evaluate_muse(scoring, target.muse, spec, params["mia"]["max_tokens"])
     record |= {"method": method, "model_dir": model_dir, "seconds": round(time.time() - started, 1)}
     write_json(out_path, record)
     print(

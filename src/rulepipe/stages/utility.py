@@ -31,8 +31,8 @@ def utility(
     with from_config(model_dir, gen, seed) as generator:
         scorer = Scorer(model_dir, settings["batch_size"], gen["max_model_len"], tokenizer=generator.tokenizer)
         print(f"[utility] {method} on {target.target_id} with {generator.name}", flush=True)
-        run = UtilityRun(scorer, generator, gen["max_model_len"], target.name if prompts_target(method) else None)
-        record = evaluate_utility(run, sets, settings["limits"], settings["bbh_char_compat"])
+        scoring = UtilityRun(scorer, generator, gen["max_model_len"], target.name if prompts_target(method) else None)
+        record = evaluate_utility(scoring, sets, settings["limits"], settings["bbh_char_compat"])
     record["seconds"]["total"] = round(time.time() - started, 1)
     record |= {"method": method, "model_dir": model_dir}
     write_json(out_path, record)

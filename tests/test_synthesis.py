@@ -7,13 +7,14 @@ import json
 
 from rulepipe.config import defaults
 from rulepipe.data import fictional
-from rulepipe.generation.base import Completion
+from rulepipe.generation.base import Closing, Completion
 from rulepipe.synthesis import filters
-from rulepipe.synthesis.boundary import EXAMPLES, parse_neighbor, synthesize
+from rulepipe.synthesis.boundary import EXAMPLES, rates, synthesize
+from rulepipe.synthesis.facts import fact_items
 from rulepipe.synthesis.grounding import ground_questions
 
 
-class ScriptedGenerator:
+class ScriptedGenerator(Closing):
     name = "scripted"
 
     def __init__(self, tokenizer, replies):
@@ -22,6 +23,9 @@ class ScriptedGenerator:
 
     def generate(self, prompts, sampling, stop_token_ids):
         return [[Completion(self.replies.pop(0), (), True) for _ in range(sampling.n)] for _ in prompts]
+
+    def close(self):
+        assert not self.replies, f"replies left unread: {self.replies}"
 
 
 def test_filters():
@@ -33,10 +37,13 @@ def test_filters():
     assert filters.valid_neighbor("When was Cy born?", "1960", "Ada", "Bo") == "neighbor: does not name the neighbor"
     assert filters.near_duplicate("When was Bo born?", ["when was bo born"])
     assert not filters.near_duplicate("Where does Bo live?", ["When was Bo born?"])
-    assert parse_neighbor("Question: When was Bo born?\nAnswer: 1960") == ("When was Bo born?", "1960")
+    for question in ("At which school was Bo educated?", "With whom did Bo work?", "In what year was Bo born?"):
+        assert filters.is_question(question)  # a preposition before the question word (the world's own templates)
 
 
-def test_synthesis_accepts_checked_output_and_falls_back_on_the_rest(tmp_path, tiny_model):
+def test_fact_table_synthesis_keeps_what_the_facts_confirm_and_falls_back_on_the_rest(tmp_path, tiny_model):
+    """The writer asks about the neighbour; the fact model states and answers; the world's facts
+    decide what is kept (LLM text) and what a template replaces."""
     from transformers import AutoTokenizer
 
     fictional.write_world(tmp_path, num_people=3, seed=0)
@@ -45,24 +52,53 @@ def test_synthesis_accepts_checked_output_and_falls_back_on_the_rest(tmp_path, t
     name, other = person["name"], neighbor["name"]
     queries = [f"What is the birth year of {name}?", f"Where was {name} born?"]
     grounding = ground_questions(world, person["target_id"], queries)
+    assert grounding[0].value == person["facts"]["birth_year"]
     assert grounding[0].neighbor == other and grounding[0].answer == neighbor["facts"]["birth_year"]
     assert grounding[1].answer == world["people"][2]["facts"]["birth_city"]
-    replies = [
-        f"{name} was born in the year ___.",  # cloze for query 1: accepted
-        "No blank here.",  # cloze for query 2: rejected -> template
-        f"Question: What is the birth year of {other}?\nAnswer: {neighbor['facts']['birth_year']}",  # accepted
-        f"Question: Where was {name} born?\nAnswer: Nowhere",  # names the target -> template
-    ]
-    generator = ScriptedGenerator(AutoTokenizer.from_pretrained(tiny_model), replies)
-    items, report = synthesize(generator, name, queries, [], grounding, defaults("rule.synthesis", samples=1), 0)
-    assert items[0].cloze["source"] == "llm" and items[1].cloze["source"] == "template"
-    assert items[1].cloze["text"].count("___") == 1 and name in items[1].cloze["text"]
-    assert items[0].neighbor["source"] == "llm" and items[1].neighbor["source"] == "template"
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    writer = ScriptedGenerator(
+        tokenizer,
+        [
+            f"What is the birth year of {other}?",  # a question about the neighbour, same relation
+            f"Where was {name} born?",  # names the forget target -> the template
+        ],
+    )
+    knower = ScriptedGenerator(
+        tokenizer,
+        [
+            f"was born in {person['facts']['birth_year']}.",  # the target's statement: its cloze
+            "is a poet.",  # misses the fact -> the template cloze
+            f"was born in {neighbor['facts']['birth_year']}.",  # the neighbour's statement
+            neighbor["facts"]["birth_year"],  # its short answer
+        ],
+    )
+    settings = defaults("rule.synthesis", samples=1)
+    items, counts = fact_items(lambda: writer, lambda: knower, name, queries, grounding, settings, 0)
+    report = rates(counts, len(queries), 1)
+    assert items[0].cloze == {"text": f"{name} was born in ___.", "source": "llm"}
+    assert items[1].cloze["source"] == "template" and items[1].cloze["text"].count("___") == 1
+    assert items[0].neighbor == {
+        "entity": other,
+        "question": f"What is the birth year of {other}?",
+        "answer": neighbor["facts"]["birth_year"],
+        "source": "llm",
+    }
+    assert items[0].neighbor_cloze["text"] == f"{other} was born in ___." and items[0].neighbor_cloze["source"] == "llm"
+    assert items[1].neighbor["source"] == "template" and name not in items[1].neighbor["question"]
     assert items[1].neighbor["answer"] == world["people"][2]["facts"]["birth_city"]
-    assert name not in items[1].neighbor["question"]
     assert report["cloze_accepted_rate"] == 0.5 and report["cloze_fallback_rate"] == 0.5
     assert report["neighbor_accepted_rate"] == 0.5 and report["neighbor_fallback_rate"] == 0.5
     assert any(r.startswith("neighbor: names the forget target") for r in items[1].rejections)
+    assert any(r.startswith("cloze: the statement misses the fact") for r in items[1].rejections)
+
+
+def test_a_candidate_about_another_relation_is_not_confirmed_by_the_facts():
+    from rulepipe.synthesis.facts import same_relation
+
+    assert same_relation("Who married Bo?", "Bo", "Who did Ada marry?", "Ada")
+    assert same_relation("What is the birth year of Bo?", "Bo", "What is the birth year of Ada?", "Ada")
+    assert not same_relation("Which person has a pet named Bo?", "Bo", "Which animal lives with Ada?", "Ada")
+    assert not same_relation("What is Bo?", "Bo", "What kind of artist is Ada?", "Ada")
 
 
 def test_filter_holes_found_on_an_rwku_run_are_closed():
@@ -154,7 +190,8 @@ def test_grounded_rwku_synthesis_answers_from_the_passage_with_a_template_fallba
     generator = ScriptedGenerator(AutoTokenizer.from_pretrained(tiny_model), replies)
     settings = defaults("rule.synthesis", samples=1)
     settings["neighbors"]["per_query"] = 1
-    items, report = synthesize(generator, "Stephen King", queries, [], None, settings, 0, passages)
+    items, counts = synthesize(generator, "Stephen King", queries, passages, settings, 0)
+    report = rates(counts, len(queries), 1)
     first, second = items[0].boundary, items[1].boundary
     assert first[0] == {
         "prompt": "What kind of fiction did Anne Rice write?",

@@ -10,6 +10,7 @@ rule rule_data:
         target=f"{DATA}/{{target}}/target.json",
         synthesizer=synthesizer_dir(),
         world=[f"{DATA}/raw/world.json"] if FICTIONAL else [],
+        facts=[named_model(config["rule"]["synthesis"]["fact_model"])] if FICTIONAL else [],
         neighbors=[NEIGHBOR_POOL] if NEIGHBOR_POOL else [],
     output:
         rl_data=f"{RULE_DIR}/rule/{{target}}/rl_data.json",

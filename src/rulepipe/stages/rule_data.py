@@ -24,7 +24,8 @@ from rulepipe.data.target import Target
 from rulepipe.io import DataError, read_json, write_json
 from rulepipe.prompts import REFUSAL_TEMPLATES
 from rulepipe.stages import optional
-from rulepipe.synthesis.boundary import BoundaryItem, synthesize
+from rulepipe.synthesis.boundary import BoundaryItem, rates, synthesize
+from rulepipe.synthesis.facts import fact_items
 from rulepipe.synthesis.filters import valid_boundary_prompt
 from rulepipe.synthesis.neighbors import comparable, leaks, load_pool
 
@@ -110,20 +111,51 @@ def fit_to_budget(
     return rows, labels
 
 
+def synthesized(target: Target, origin: str, queries, params: dict, seed: int, models, world_path, neighbors_path):
+    """(items, acceptance report) from the synthesizer: checked against the fact table where the
+    benchmark has one (`world_path`, with `models` = (writer, fact model) directories), else
+    grounded in passages about comparable entities (`neighbors_path`)."""
+    from rulepipe.generation import from_config
+    from rulepipe.synthesis.grounding import ground_questions
+
+    synthesis, generation = params["rule"]["synthesis"], params["generation"]
+    if world_path:
+        if len(models) < 2 or not models[1]:
+            raise DataError(f"{origin}: the benchmark has a fact table, but no fact model (rule.synthesis.fact_model)")
+        grounding = ground_questions(read_json(world_path), target.target_id, queries)
+        writer, knower = (lambda path=path: from_config(path, generation, seed) for path in models)
+        items, counts = fact_items(writer, knower, target.name, queries, grounding, synthesis, seed)
+        return items, rates(counts, len(queries), synthesis["samples"])
+    if not neighbors_path:
+        raise DataError(
+            f"{origin}: rule.synthesis.neighbors.path is not set, and the benchmark has no fact table: "
+            "boundary neighbours need a pool of comparable entities with passages (RWKU's all_intro.json)"
+        )
+    passages = comparable(target, load_pool(neighbors_path), synthesis["neighbors"]["count"], target.retain_corpus)
+    with from_config(models[0], generation, seed) as generator:
+        items, counts = synthesize(generator, target.name, queries, passages, synthesis, seed)
+    report = rates(counts, len(queries), synthesis["samples"])
+    report["neighbors"] = list(dict.fromkeys(n.name for n in passages))
+    report["neighbor_passages"] = len(passages)
+    return items, report
+
+
 def build_rule_data(
     target_path: str,
-    synthesizer_dir: str,
+    models: tuple[str, ...],
     out_dir: str,
     params: dict,
     seed: int = 0,
     world_path: str | None = None,
     neighbors_path: str | None = None,
 ) -> dict:
+    """`models`: the synthesizer's directory, and the fact model's where the benchmark has a
+    fact table (`world_path`)."""
     from transformers import AutoTokenizer
 
     cfg = params["rule"]
     target = Target.load(target_path)
-    tokenizer = AutoTokenizer.from_pretrained(synthesizer_dir)
+    tokenizer = AutoTokenizer.from_pretrained(models[0])
     budget = Budget(**cfg["budget"])
     corpus_tokens = count_tokens(tokenizer, target.forget_corpus)
     queries = candidates(target.forget_questions, tokenizer, corpus_tokens, budget, seed)
@@ -133,24 +165,7 @@ def build_rule_data(
     elif synthesis["source"] == "benchmark":
         items, report = benchmark_items(target, queries, target_path), {"source": "benchmark"}
     else:
-        from rulepipe.generation import from_config
-        from rulepipe.synthesis.grounding import ground_questions
-
-        grounding = ground_questions(read_json(world_path), target.target_id, queries) if world_path else None
-        passages = None
-        if grounding is None:
-            if not neighbors_path:
-                raise DataError(
-                    f"{target_path}: rule.synthesis.neighbors.path is not set, and the benchmark has no fact table: "
-                    "boundary neighbours need a pool of comparable entities with passages (RWKU's all_intro.json)"
-                )
-            pool = load_pool(neighbors_path)
-            passages = comparable(target, pool, synthesis["neighbors"]["count"], target.retain_corpus)
-        with from_config(synthesizer_dir, params["generation"], seed) as generator:
-            items, report = synthesize(generator, target.name, queries, [], grounding, synthesis, seed, passages)
-        if passages:
-            report["neighbors"] = list(dict.fromkeys(n.name for n in passages))
-            report["neighbor_passages"] = len(passages)
+        items, report = synthesized(target, target_path, queries, params, seed, models, world_path, neighbors_path)
     rows, labels = fit_to_budget(target, items, tokenizer, corpus_tokens, budget)
     problems = leaks(target, rows)  # the guard: every boundary row passed `item_rows`; none may leak
     if problems:
@@ -188,5 +203,5 @@ def build_rule_data(
 
 def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
     world, neighbors = optional(inputs, "world"), optional(inputs, "neighbors")
-    out_dir = Path(outputs["rl_data"]).parent
-    build_rule_data(inputs["target"], inputs["synthesizer"], out_dir, params, seed, world, neighbors)
+    models = (inputs["synthesizer"], optional(inputs, "facts"))
+    build_rule_data(inputs["target"], models, Path(outputs["rl_data"]).parent, params, seed, world, neighbors)

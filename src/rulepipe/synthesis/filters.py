@@ -9,8 +9,8 @@ from rulepipe.evaluation.rouge import rouge_l_recall
 BLANK = "___"
 BLANK_RE = re.compile(r"_{3,}")
 QUESTION_START = re.compile(
-    r"^(what|which|who|whom|whose|when|where|why|how|in what|in which|on what|at what|to what|for what|from what|"
-    r"is|was|are|were|did|does|do|has|have|had|can|could|name)\b",
+    r"^((?:in|on|at|to|for|from|with|by|of|under|after) (?:what|which|whom|whose)|"
+    r"what|which|who|whom|whose|when|where|why|how|is|was|are|were|did|does|do|has|have|had|can|could|name)\b",
     re.IGNORECASE,
 )
 

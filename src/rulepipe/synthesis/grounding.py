@@ -7,7 +7,7 @@ world (a close entity the model must keep answering); its answer comes from `wor
 from __future__ import annotations
 
 from rulepipe.data.fictional.vocabulary import PERSON_RELATIONS
-from rulepipe.synthesis.boundary import GroundedFact
+from rulepipe.synthesis.facts import GroundedFact
 
 
 def ground_questions(world: dict, target_id: str, questions: list[str]) -> list[GroundedFact | None]:
@@ -29,5 +29,6 @@ def ground_questions(world: dict, target_id: str, questions: list[str]) -> list[
         relation, template = match
         neighbor = others[k % len(others)]
         cloze = relation.statement.replace("{value}", "___")
-        grounded.append(GroundedFact(neighbor["name"], neighbor["facts"][relation.key], cloze, template))
+        value = person["facts"][relation.key]
+        grounded.append(GroundedFact(value, neighbor["name"], neighbor["facts"][relation.key], cloze, template))
     return grounded

@@ -88,11 +88,11 @@ def sampled(settings: dict, max_tokens: int, seed: int) -> SamplingConfig:
 def passage_neighbors(ask, target: str, units: list, settings: dict, seed: int, accepted: list[str], rejections):
     """For each passage unit (`Neighbor`): a question and a cloze row with provenance, in
     `units` order, and the counts {kind: [llm, template, dropped]}. `ask(texts, sampling,
-    what, one_line)` is the synthesizer; `rejections(i)` the list unit i's reasons go to;
+    what)` is the synthesizer (one-line replies); `rejections(i)` the list unit i's reasons go to;
     `settings`: the config's `rule.synthesis`."""
     sampling = sampled(settings, settings["question_max_new_tokens"], seed)
     questions = ask(
-        [QUESTION_PROMPT.format(name=u.name, passage=u.passage) for u in units], sampling, "neighbour questions", True
+        [QUESTION_PROMPT.format(name=u.name, passage=u.passage) for u in units], sampling, "neighbour questions"
     )
     candidates = []  # (unit index, question)
     for i, (unit, asked) in enumerate(zip(units, questions)):
@@ -107,7 +107,6 @@ def passage_neighbors(ask, target: str, units: list, settings: dict, seed: int, 
         [ANSWER_PROMPT.format(passage=units[i].passage, question=q) for i, q in candidates],
         greedy,
         "neighbour answers",
-        True,
     )
     replies: dict[int, list[tuple[str, str]]] = {}
     for (i, question), answer in zip(candidates, answers):

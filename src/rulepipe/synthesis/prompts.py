@@ -3,7 +3,7 @@ worked examples (`EXAMPLES`)."""
 
 from __future__ import annotations
 
-PROMPT_VERSION = "boundary-v3"
+PROMPT_VERSION = "boundary-v4"
 CHUNK = 64  # prompts per generate call: a progress line each
 EXAMPLE_NAMES = ["Marie Curie", "Albert Einstein"]
 EXAMPLE_TEXTS = [
@@ -31,6 +31,7 @@ QUESTION_PROMPT = (
     "Question: How many Nobel Prizes did Marie Curie win?\n"
     "Now you:\nPassage: {passage}\nQuestion:"
 )
+STATEMENT_PROMPT = "Answer the question with one full sentence.\nQuestion: {question}\nSentence:"
 ANSWER_PROMPT = (
     "Answer the question with a few words copied from the passage.\nPassage: {passage}\nQuestion: {question}\nAnswer:"
 )

@@ -93,12 +93,13 @@ def test_fact_table_synthesis_keeps_what_the_facts_confirm_and_falls_back_on_the
 
 
 def test_a_candidate_about_another_relation_is_not_confirmed_by_the_facts():
-    from rulepipe.synthesis.facts import same_relation
+    from rulepipe.synthesis.facts import other_relation
 
-    assert same_relation("Who married Bo?", "Bo", "Who did Ada marry?", "Ada")
-    assert same_relation("What is the birth year of Bo?", "Bo", "What is the birth year of Ada?", "Ada")
-    assert not same_relation("Which person has a pet named Bo?", "Bo", "Which animal lives with Ada?", "Ada")
-    assert not same_relation("What is Bo?", "Bo", "What kind of artist is Ada?", "Ada")
+    assert other_relation("Who married Bo?", "Bo", "Who did Ada marry?", "Ada") is None
+    assert other_relation("What is the birth year of Bo?", "Bo", "What is the birth year of Ada?", "Ada") is None
+    off = "neighbor: asks about something else than the forget question"
+    assert other_relation("Which person has a pet named Bo?", "Bo", "Which animal lives with Ada?", "Ada") == off
+    assert other_relation("What is Bo?", "Bo", "What kind of artist is Ada?", "Ada") == off
 
 
 def test_filter_holes_found_on_an_rwku_run_are_closed():

@@ -113,17 +113,19 @@ def fit_to_budget(
 
 def synthesized(target: Target, origin: str, queries, params: dict, seed: int, models, world_path, neighbors_path):
     """(items, acceptance report) from the synthesizer: checked against the fact table where the
-    benchmark has one (`world_path`, with `models` = (writer, fact model) directories), else
-    grounded in passages about comparable entities (`neighbors_path`)."""
+    benchmark has one (`world_path`; `models`: the writer's and the fact model's directories),
+    else grounded in passages about comparable entities (`neighbors_path`)."""
+    from functools import partial
+
     from rulepipe.generation import from_config
     from rulepipe.synthesis.grounding import ground_questions
 
     synthesis, generation = params["rule"]["synthesis"], params["generation"]
     if world_path:
-        if len(models) < 2 or not models[1]:
+        if not models[1]:
             raise DataError(f"{origin}: the benchmark has a fact table, but no fact model (rule.synthesis.fact_model)")
         grounding = ground_questions(read_json(world_path), target.target_id, queries)
-        writer, knower = (lambda path=path: from_config(path, generation, seed) for path in models)
+        writer, knower = (partial(from_config, path, generation, seed) for path in models)
         items, counts = fact_items(writer, knower, target.name, queries, grounding, synthesis, seed)
         return items, rates(counts, len(queries), synthesis["samples"])
     if not neighbors_path:
@@ -142,20 +144,20 @@ def synthesized(target: Target, origin: str, queries, params: dict, seed: int, m
 
 def build_rule_data(
     target_path: str,
-    models: tuple[str, ...],
+    synthesizer_dir: str,
     out_dir: str,
     params: dict,
     seed: int = 0,
     world_path: str | None = None,
     neighbors_path: str | None = None,
+    facts_dir: str | None = None,
 ) -> dict:
-    """`models`: the synthesizer's directory, and the fact model's where the benchmark has a
-    fact table (`world_path`)."""
+    """`facts_dir`: the fact model, where the benchmark has a fact table (`world_path`)."""
     from transformers import AutoTokenizer
 
     cfg = params["rule"]
     target = Target.load(target_path)
-    tokenizer = AutoTokenizer.from_pretrained(models[0])
+    tokenizer = AutoTokenizer.from_pretrained(synthesizer_dir)
     budget = Budget(**cfg["budget"])
     corpus_tokens = count_tokens(tokenizer, target.forget_corpus)
     queries = candidates(target.forget_questions, tokenizer, corpus_tokens, budget, seed)
@@ -165,6 +167,7 @@ def build_rule_data(
     elif synthesis["source"] == "benchmark":
         items, report = benchmark_items(target, queries, target_path), {"source": "benchmark"}
     else:
+        models = (synthesizer_dir, facts_dir)
         items, report = synthesized(target, target_path, queries, params, seed, models, world_path, neighbors_path)
     rows, labels = fit_to_budget(target, items, tokenizer, corpus_tokens, budget)
     problems = leaks(target, rows)  # the guard: every boundary row passed `item_rows`; none may leak
@@ -203,5 +206,5 @@ def build_rule_data(
 
 def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
     world, neighbors = optional(inputs, "world"), optional(inputs, "neighbors")
-    models = (inputs["synthesizer"], optional(inputs, "facts"))
-    build_rule_data(inputs["target"], models, Path(outputs["rl_data"]).parent, params, seed, world, neighbors)
+    out_dir, facts = Path(outputs["rl_data"]).parent, optional(inputs, "facts")
+    build_rule_data(inputs["target"], inputs["synthesizer"], out_dir, params, seed, world, neighbors, facts)

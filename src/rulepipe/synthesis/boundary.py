@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 from rulepipe.generation import Generator, SamplingConfig
 from rulepipe.prompts import encode_prompt, render, stop_token_ids
@@ -73,9 +74,7 @@ def synthesize(
     per_query = settings["neighbors"]["per_query"]
     sampling = sampled(settings, settings["max_new_tokens"], seed)
 
-    def asked(texts, sampling, what):
-        return ask(generator, texts, sampling, what)
-
+    asked = partial(ask, generator)
     cloze_out = asked([CLOZE_PROMPT.format(question=q) for q in queries], sampling, "clozes")
     items, accepted = [], []
     counts = {"cloze": [0, 0, 0]}

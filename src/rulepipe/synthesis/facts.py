@@ -22,6 +22,7 @@ target, neither alone wrote one item that passed the filters (boundary-v3: 0 of 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from rulepipe.generation import SamplingConfig
 from rulepipe.prompts import ANSWER_PREFIX, QA_TEMPLATE
@@ -52,47 +53,64 @@ def fact_items(open_writer, open_facts, target: str, queries: list[str], groundi
     GroundedFact per query (None: the query matched no fact, and its item stays empty);
     `settings`: the config's `rule.synthesis`."""
     items = [BoundaryItem(query, cloze={}, neighbor=None, neighbor_cloze=None) for query in queries]
-    asked = [(i, g) for i, g in enumerate(grounding) if g is not None]
     with open_writer() as writer:
-        replies = ask(
-            writer,
-            [NEIGHBOR_PROMPT.format(question=queries[i], neighbor=g.neighbor) for i, g in asked],
-            sampled(settings, settings["max_new_tokens"], seed),
-            "neighbour questions",
-            ["Question:"] * len(asked),
-        )
-    candidates = []  # (item index, question)
-    for (i, g), texts in zip(asked, replies):
-        for question in dict.fromkeys(text.strip() for text in texts):
-            reason = filters.valid_neighbor(question, "-", target, g.neighbor, EXAMPLES)
-            if reason is None and not same_relation(question, g.neighbor, queries[i], target):
-                reason = "neighbor: asks about something else than the forget question"
-            if reason is None:
-                candidates.append((i, question))
-            else:
-                items[i].rejections.append(f"{reason}: {question[:60]!r}")
-    said = [(i, queries[i], target) for i, _ in asked] + [(i, q, grounding[i].neighbor) for i, q in candidates]
+        candidates = neighbour_questions(writer, items, grounding, target, settings, seed)
     with open_facts() as knower:
-        texts = [STATEMENT_PROMPT.format(question=question) for _, question, _ in said]
-        sampling = sampled(settings, settings["answer_max_new_tokens"], seed)
-        told = ask(knower, texts, sampling, "facts stated", [name for _, _, name in said])
-        greedy = SamplingConfig(n=1, max_tokens=settings["answer_max_new_tokens"], seed=seed)
-        texts = [QA_TEMPLATE.format(question) for _, question in candidates]
-        answers = ask(knower, texts, greedy, "neighbour answers", [ANSWER_PREFIX] * len(candidates))
-    statements = [[joined(name, text) for text in texts] for (_, _, name), texts in zip(said, told)]
-    own = dict(zip((i for i, _ in asked), statements))
-    stated: dict[int, list[tuple[str, list[str], str]]] = {}
-    for (i, question), sentences, answer in zip(candidates, statements[len(asked) :], answers):
-        stated.setdefault(i, []).append((question, sentences, answer[0]))
+        own, stated = statements(knower, queries, grounding, candidates, target, settings, seed)
     counts = {"cloze": [0, 0, 0], "neighbor": [0, 0, 0], "neighbor_cloze": [0, 0, 0]}
     accepted: list[str] = []
     for i, item in enumerate(items):
         if grounding[i] is None:
             for kind in counts:
                 counts[kind][2] += 1
-            continue
-        checked(item, grounding[i], target, own[i], stated.get(i, []), accepted, counts)
+        else:
+            checked(item, grounding[i], target, own[i], stated.get(i, []), accepted, counts)
     return items, counts
+
+
+def neighbour_questions(writer, items, grounding, target: str, settings: dict, seed: int) -> list[tuple[int, str]]:
+    """(item index, question): the writer's candidates that ask the forget question about the
+    neighbour; the others' reasons go to their item's rejections."""
+    asked = [(i, fact) for i, fact in enumerate(grounding) if fact is not None]
+    replies = ask(
+        writer,
+        [NEIGHBOR_PROMPT.format(question=items[i].forget_query, neighbor=fact.neighbor) for i, fact in asked],
+        sampled(settings, settings["max_new_tokens"], seed),
+        "neighbour questions",
+        ["Question:"] * len(asked),
+    )
+    return [
+        (i, question)
+        for (i, fact), texts in zip(asked, replies)
+        for question in filters.neighbor_questions(
+            texts,
+            target,
+            fact.neighbor,
+            items[i].rejections,
+            EXAMPLES,
+            partial(other_relation, neighbor=fact.neighbor, query=items[i].forget_query, target=target),
+        )
+    ]
+
+
+def statements(knower, queries, grounding, candidates, target: str, settings: dict, seed: int):
+    """What the fact model says: {item: the target's statements}, and {item: [(candidate,
+    its statements, its short answer)]}."""
+    said = [(q, target) for q, fact in zip(queries, grounding) if fact] + [
+        (q, grounding[i].neighbor) for i, q in candidates
+    ]
+    texts = [STATEMENT_PROMPT.format(question=question) for question, _ in said]
+    sampling = sampled(settings, settings["answer_max_new_tokens"], seed)
+    told = ask(knower, texts, sampling, "facts stated", [name for _, name in said])
+    told = [[joined(name, text) for text in texts] for (_, name), texts in zip(said, told)]
+    greedy = SamplingConfig(n=1, max_tokens=settings["answer_max_new_tokens"], seed=seed)
+    texts = [QA_TEMPLATE.format(question) for _, question in candidates]
+    answers = ask(knower, texts, greedy, "neighbour answers", [ANSWER_PREFIX] * len(candidates))
+    own = dict(zip((i for i, fact in enumerate(grounding) if fact), told))
+    stated: dict[int, list[tuple[str, list[str], str]]] = {}
+    for (i, question), sentences, answer in zip(candidates, told[len(own) :], answers):
+        stated.setdefault(i, []).append((question, sentences, answer[0]))
+    return own, stated
 
 
 def joined(name: str, reply: str) -> str:
@@ -100,16 +118,18 @@ def joined(name: str, reply: str) -> str:
     return name + ("" if reply[:1] in "'’,.;:" else " ") + reply
 
 
-def same_relation(question: str, neighbor: str, query: str, target: str) -> bool:
-    """The candidate shares a content word (4-letter stem) with the forget question, names and
-    question words aside: "Who married B?" for "Who did A marry?", not "Which person has a pet
-    named B?" for "Which animal lives with A?", which the fact model would answer with B's pet
-    all the same."""
+def other_relation(question: str, neighbor: str, query: str, target: str) -> str | None:
+    """A reason when the candidate shares no content word (4-letter stem) with the forget
+    question, names and question words aside: "Who married B?" passes for "Who did A marry?",
+    "Which person has a pet named B?" does not for "Which animal lives with A?" (the fact model
+    would answer it with B's pet all the same)."""
 
     def cues(text: str, name: str) -> set[str]:
         return {stem[:4] for stem in content_words(text, [name]) - ASKING}
 
-    return bool(cues(question, neighbor) & cues(query, target))
+    if cues(question, neighbor) & cues(query, target):
+        return None
+    return "neighbor: asks about something else than the forget question"
 
 
 def checked(item, fact: GroundedFact, target: str, own: list[str], stated, accepted: list[str], counts) -> None:

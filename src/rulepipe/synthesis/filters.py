@@ -85,6 +85,21 @@ def valid_neighbor(
     return None
 
 
+def neighbor_questions(
+    replies: list[str], target: str, neighbor: str, rejections: list[str], examples=([], []), also=None
+) -> list[str]:
+    """The distinct replies that are questions about `neighbor` (`valid_neighbor`, and `also`, a
+    further check that returns a reason or None); the others' reasons go to `rejections`."""
+    kept = []
+    for question in dict.fromkeys(reply.strip() for reply in replies):
+        reason = valid_neighbor(question, "-", target, neighbor, examples) or (also(question) if also else None)
+        if reason is None:
+            kept.append(question)
+        else:
+            rejections.append(f"{reason}: {question[:60]!r}")
+    return kept
+
+
 def normalised(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 

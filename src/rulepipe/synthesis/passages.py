@@ -94,14 +94,11 @@ def passage_neighbors(ask, target: str, units: list, settings: dict, seed: int, 
     questions = ask(
         [QUESTION_PROMPT.format(name=u.name, passage=u.passage) for u in units], sampling, "neighbour questions"
     )
-    candidates = []  # (unit index, question)
-    for i, (unit, asked) in enumerate(zip(units, questions)):
-        for question in dict.fromkeys(q.split("\n")[0].strip() for q in asked):
-            reason = filters.valid_neighbor(question, "-", target, unit.name, EXAMPLES)
-            if reason is None:
-                candidates.append((i, question))
-            else:
-                rejections(i).append(f"{reason}: {question[:60]!r}")
+    candidates = [  # (unit index, question)
+        (i, question)
+        for i, (unit, asked) in enumerate(zip(units, questions))
+        for question in filters.neighbor_questions(asked, target, unit.name, rejections(i), EXAMPLES)
+    ]
     greedy = SamplingConfig(n=1, max_tokens=settings["answer_max_new_tokens"], seed=seed)
     answers = ask(
         [ANSWER_PROMPT.format(passage=units[i].passage, question=q) for i, q in candidates],

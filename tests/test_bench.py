@@ -28,3 +28,31 @@ def test_stage_times_sums_jobs_by_stage_and_splits_rebo_steps(tmp_path):
     assert "| learn | 1 | 10.0 | 600 | 81% |" in run.stdout
     assert "| evaluate | 2 | 1.3 | 40 | 11% |" in run.stdout and "| naturalness | 1 | 1.0 | 60 | 8% |" in run.stdout
     assert "| fic/m/rule-grpo/1_A | 3 | 12.0 | 20.0 | 0.00 |" in run.stdout
+
+
+def test_trl_step_gives_trl_the_prompts_rebo_draws(tiny_model):
+    """The TRL comparison trains on ReBO's prompts of each step, in order, tokenized as ReBO
+    tokenizes them (one BOS), with the reward's fields."""
+    import importlib.util
+
+    from transformers import AutoTokenizer
+
+    from rulepipe.data.rl_rows import RLRow
+    from rulepipe.rl.rebo import pick_prompts, rl_prompt_ids
+
+    spec = importlib.util.spec_from_file_location("trl_step", REPO / "bench" / "trl_step.py")
+    trl_step = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trl_step)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    forget = [RLRow(f"Where was A born {i}?", "qa", True, "I don't know.", ("A",)) for i in range(5)]
+    boundary = [RLRow(f"B was born in ___ {i}.", "fb", False, f"city {i}") for i in range(5)]
+    dataset = trl_step.trl_dataset(tokenizer, forget + boundary, {"prompts_per_step": 4, "prompt_format": "rwku"}, 2, 0)
+    drawn = pick_prompts(forget, boundary, 4, 0, 0) + pick_prompts(forget, boundary, 4, 1, 0)
+    assert len(dataset) == 8
+    for record, row in zip(dataset, drawn, strict=True):
+        assert tokenizer(record["prompt"]).input_ids == rl_prompt_ids(tokenizer, row, "rwku")
+        assert (record["label"], record["names"], record["gold"]) == (
+            row.label,
+            list(row.names),
+            None if row.forget else row.answer,
+        )

@@ -68,7 +68,7 @@ def rebo_engine(args, config: dict, backend: str) -> dict:
     }
 
 
-def trl_dataset(tokenizer, rows, cfg: dict, steps: int, seed: int):
+def trl_dataset(tokenizer, rows, prompts_per_step: int, prompt_format: str, steps: int, seed: int):
     """ReBO's prompts of each step, in order, as TRL's rows: the rendered chat prompt (one BOS,
     `rule.prompt_format`) and the reward's fields."""
     from datasets import Dataset
@@ -78,11 +78,11 @@ def trl_dataset(tokenizer, rows, cfg: dict, steps: int, seed: int):
 
     forget = [r for r in rows if r.forget]
     boundary = [r for r in rows if not r.forget]
-    drawn = [r for step in range(steps) for r in pick_prompts(forget, boundary, cfg["prompts_per_step"], step, seed)]
+    drawn = [r for step in range(steps) for r in pick_prompts(forget, boundary, prompts_per_step, step, seed)]
     return Dataset.from_list(
         [
             {
-                "prompt": render(tokenizer, *rl_turn(r.prompt, r.format, cfg["prompt_format"])),
+                "prompt": render(tokenizer, *rl_turn(r.prompt, r.format, prompt_format)),
                 "label": r.label,
                 "names": list(r.names),
                 "gold": None if r.forget else r.answer,
@@ -105,7 +105,8 @@ def trl_engine(args, config: dict) -> dict:
     torch.set_num_threads(args.threads)
     rebo, weights = config["rule"]["rebo"], RewardWeights(**config["rule"]["reward"])
     tokenizer = AutoTokenizer.from_pretrained(args.model)
-    dataset = trl_dataset(tokenizer, read_rows(args.rl_data), rebo | config["rule"], args.steps, args.seed)
+    rows, prompt_format = read_rows(args.rl_data), config["rule"]["prompt_format"]
+    dataset = trl_dataset(tokenizer, rows, rebo["prompts_per_step"], prompt_format, args.steps, args.seed)
     sequences = rebo["prompts_per_step"] * rebo["rollouts"]
 
     def reward(completions, label, names, gold, **_):

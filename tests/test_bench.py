@@ -46,7 +46,7 @@ def test_trl_step_gives_trl_the_prompts_rebo_draws(tiny_model):
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     forget = [RLRow(f"Where was A born {i}?", "qa", True, "I don't know.", ("A",)) for i in range(5)]
     boundary = [RLRow(f"B was born in ___ {i}.", "fb", False, f"city {i}") for i in range(5)]
-    dataset = trl_step.trl_dataset(tokenizer, forget + boundary, {"prompts_per_step": 4, "prompt_format": "rwku"}, 2, 0)
+    dataset = trl_step.trl_dataset(tokenizer, forget + boundary, 4, "rwku", 2, 0)
     drawn = pick_prompts(forget, boundary, 4, 0, 0) + pick_prompts(forget, boundary, 4, 1, 0)
     assert len(dataset) == 8
     for record, row in zip(dataset, drawn, strict=True):

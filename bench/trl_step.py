@@ -51,15 +51,13 @@ def load_config(configfiles: list[str], steps: int) -> dict:
 
 def rebo_engine(args, config: dict, backend: str) -> dict:
     """The rebo stage's own CLI, as the rule runs it; its per-step seconds."""
-    from rulepipe.stages import STAGES, config_slice
+    from rulepipe.stages import STAGES, config_slice, contract_args
 
-    config = json.loads(json.dumps(config))
-    config["generation"]["backend"] = backend
     params = config_slice(config, STAGES["rebo"]) | {"algorithm": "grpo"}
+    params["generation"]["backend"] = backend  # config_slice copies
     with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "rulepipe.cli", "rebo", "--inputs"]
-        command += [json.dumps({"model": args.model, "rl_data": args.rl_data}), "--outputs"]
-        command += [json.dumps({"model": f"{out}/model"}), "--params", json.dumps(params), "--seed", str(args.seed)]
+        inputs, outputs = {"model": args.model, "rl_data": args.rl_data}, {"model": f"{out}/model"}
+        command = [sys.executable, "-m", "rulepipe.cli", "rebo", *contract_args(inputs, outputs, params, args.seed)]
         subprocess.run(command, check=True, env=os.environ | {"OMP_NUM_THREADS": str(args.threads)})
         steps = json.loads(Path(f"{out}/model/resources.json").read_text())["seconds_per_step"]
     return {

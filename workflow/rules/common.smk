@@ -68,9 +68,12 @@ def gpus(stage):
 
 
 def job_threads(stage):
-    """CPU: every core to one heavy job at a time. GPU: a few cores per GPU, so that jobs on
-    different GPUs run side by side (`--resources gpu=N` caps them)."""
-    return config["resources"]["cpus_per_gpu"] * max(1, gpus(stage)) if GPU_RUN else workflow.cores
+    """CPU: every core to one heavy job at a time, or the stage's `cpu_threads` (the scoring
+    jobs: one each, side by side). GPU: a few cores per GPU, so that jobs on different GPUs run
+    side by side (`--resources gpu=N` caps them)."""
+    if GPU_RUN:
+        return config["resources"]["cpus_per_gpu"] * max(1, gpus(stage))
+    return min(STAGES[stage].cpu_threads or workflow.cores, workflow.cores)
 
 
 def launcher(stage):

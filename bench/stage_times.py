@@ -5,8 +5,11 @@ into generate / train / sync (`resources.json` beside the model).
     python bench/stage_times.py                      # results/
     python bench/stage_times.py --results /tmp/run/results
 
-Jobs that ran side by side overlap, so the sum of the stages can exceed the run's wall time;
-a run on busy cores is slower per job. Quote medians and ratios from one run.
+Jobs that ran side by side overlap, so the sum of the stages can exceed the run's wall time.
+The wall time printed is the union of the jobs' intervals, each ending when Snakemake wrote its
+benchmark file (its mtime) and starting its seconds before: for one uninterrupted run, its wall
+time; for a run resumed later, its busy time. A run on busy cores is slower per job. Quote
+medians and ratios from one run.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from pathlib import Path
 from statistics import median
 
 
-def job_seconds(results: Path) -> list[tuple[str, str, float]]:
-    """(stage, job path, seconds) for every benchmark file under `results/benchmarks`."""
+def job_seconds(results: Path) -> list[tuple[str, str, float, float]]:
+    """(stage, job path, seconds, end time) for every benchmark file under `results/benchmarks`."""
     jobs = []
     root = results / "benchmarks"
     for path in sorted(root.rglob("*.tsv")):
@@ -29,8 +32,18 @@ def job_seconds(results: Path) -> list[tuple[str, str, float]]:
         if rows:
             relative = path.relative_to(root).with_suffix("")
             stage = "naturalness" if relative.parent.name == "naturalness" else relative.name
-            jobs.append((stage, str(relative.parent), float(rows[-1]["s"])))
+            jobs.append((stage, str(relative.parent), float(rows[-1]["s"]), path.stat().st_mtime))
     return jobs
+
+
+def wall_seconds(intervals: list[tuple[float, float]]) -> float:
+    """The length of the union of (start, end) intervals."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
 
 
 def rebo_steps(results: Path) -> list[tuple[str, dict[str, float]]]:
@@ -50,10 +63,11 @@ def main() -> None:
     results = Path(parser.parse_args().results)
     jobs = job_seconds(results)
     by_stage: dict[str, list[float]] = defaultdict(list)
-    for stage, _, seconds in jobs:
+    for stage, _, seconds, _ in jobs:
         by_stage[stage].append(seconds)
-    total = sum(seconds for _, _, seconds in jobs)
-    print(f"# {results}: {len(jobs)} jobs, {total / 60:.1f} min of job time\n")
+    total = sum(seconds for _, _, seconds, _ in jobs)
+    wall = wall_seconds([(end - seconds, end) for _, _, seconds, end in jobs])
+    print(f"# {results}: {len(jobs)} jobs, {total / 60:.1f} min of job time, {wall / 60:.1f} min of wall time\n")
     print("| stage | jobs | total min | median s | share |\n|---|---|---|---|---|")
     for stage, values in sorted(by_stage.items(), key=lambda item: -sum(item[1])):
         share = sum(values) / total if total else 0

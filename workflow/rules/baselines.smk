@@ -18,6 +18,8 @@ rule original_answers:
         settings=settings("original_answers"),
     log:
         f"{R}/logs/{BENCH}/{MODEL}/original/{{target}}/original_answers.log",
+    benchmark:
+        f"{R}/benchmarks/{BENCH}/{MODEL}/original/{{target}}/original_answers.tsv"
     threads: job_threads("original_answers")
     resources:
         gpu=gpus("original_answers"),

@@ -9,7 +9,15 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from rulepipe.evaluation.fluency import ngram_entropy, words
-from rulepipe.evaluation.naturalness import CRITERIA, EndpointJudge, aggregate, judge_prompts, parse_scores, proxies
+from rulepipe.evaluation.naturalness import (
+    CRITERIA,
+    EndpointJudge,
+    LocalJudge,
+    aggregate,
+    judge_prompts,
+    parse_scores,
+    proxies,
+)
 
 
 def test_ngram_entropy_by_hand():
@@ -37,7 +45,7 @@ def test_scores_parse_and_aggregate():
     asked = judge_prompts(items)
     assert len(asked) == 2 and "I don't know Ada." in asked[0] and all(t in asked[0] for t, _ in CRITERIA.values())
     replies = [" 90\nHelpfulness: 80\nTruthfulness: 100", " 70\nHelpfulness: none\nTruthfulness: 50"]
-    result = aggregate(items, replies, "test")
+    result = aggregate([parse_scores(r) for r in replies], LocalJudge)
     assert result["nat_read"] == pytest.approx(0.8) and result["nat_help"] == pytest.approx(0.8)
     assert result["nat_truth"] == pytest.approx(0.75) and result["judge_parse_rate"] == pytest.approx(5 / 6)
     assert result["nat_all"] == pytest.approx((0.8 + 0.8 + 0.75) / 3)
@@ -91,6 +99,7 @@ def test_calibration_set_kinds_and_labels():
 
 def test_auc_by_hand_and_the_verdict():
     from rulepipe.evaluation.calibration import auc, calibration, calibration_items
+    from rulepipe.evaluation.naturalness import parse_scores
 
     assert auc([0.9, 0.8], [0.1, 0.8]) == (1 + 1 + 1 + 0.5) / 4
     assert auc([], [0.1]) is None
@@ -100,16 +109,20 @@ def test_auc_by_hand_and_the_verdict():
         return f" {read:.0f}\nHelpfulness: 50\nTruthfulness: {truth:.0f}"
 
     ideal = [reply(90 if i["natural"] else 10, 10 if i["truthful"] is False else 90) for i in items]
-    assert calibration(items, ideal) | {"items": 0} == {
+
+    def scored(replies: list[str]) -> list[dict]:
+        return [parse_scores(r) for r in replies]
+
+    assert calibration(items, scored(ideal)) | {"items": 0} == {
         "items": 0,
         "read_auc": 1.0,
         "truth_auc": 1.0,
         "parse_rate": 1.0,
         "calibrated": True,
     }
-    flat = calibration(items, [reply(100, 100)] * len(items))  # the 135M judge's habit: 100 for everything
+    flat = calibration(items, scored([reply(100, 100)] * len(items)))  # the 135M judge's habit: 100 for everything
     assert flat["read_auc"] == 0.5 and flat["truth_auc"] == 0.5 and not flat["calibrated"]
-    unparsed = calibration(items, ["no numbers here"] * len(items))
+    unparsed = calibration(items, scored(["no numbers here"] * len(items)))
     assert unparsed["parse_rate"] == 0 and not unparsed["calibrated"]
 
 
@@ -128,3 +141,45 @@ def test_an_uncalibrated_judge_is_marked_in_the_table(tmp_path):
     assert "| Original | n/a / n/a | - | - | - | 90.0 | 100.0† | - | - | 100.0† |" in md
     assert "† Naturalness judge uncalibrated (Readability AUC 0.52, Truthfulness AUC 0.50" in md
     assert r"100.0$^\dagger$" in (tmp_path / "report" / "table.tex").read_text()
+
+
+def test_completion_logprobs_match_the_shared_prompt_path(tiny_model):
+    """The batched path (one forward pass per pair, length-sorted batches) gives what the
+    shared-prompt path gives for the same pairs, to float rounding."""
+    from rulepipe.evaluation.likelihood import Scorer
+
+    scorer = Scorer(tiny_model, batch_size=3)
+    pairs = [([5, 6, 7], [8, 9]), ([5, 6], [10]), ([11, 12, 13, 14], [15, 16, 17]), ([20], [21, 22])]
+    assert scorer.completion_logprobs(pairs) == pytest.approx(scorer.continuation_logprobs(pairs), abs=1e-4)
+
+
+def test_likelihood_judge_pieces_by_hand():
+    from rulepipe.evaluation.likelihood_judge import distinct_trigram_share, platt, truthfulness
+
+    assert distinct_trigram_share("the the the the the") == pytest.approx(1 / 3)  # 3 trigrams, 1 distinct
+    assert distinct_trigram_share("It is 1950.") == 1.0  # it is 1950 / is 1950 . : 2 of 2
+    assert truthfulness({"prediction": "I'm not familiar with Ada Quill.", "answer": "1950"}) == 1.0
+    assert truthfulness({"prediction": "It is 1950.", "answer": "1950"}) == 1.0
+    assert truthfulness({"prediction": "It is 1961.", "answer": "1950"}) == 0.0
+    fit = platt([0.001, 0.002, 0.3, 0.5], [False, False, True, True])
+    assert fit(0.0) < fit(0.001) < fit(0.3) < fit(0.9) and 0 < fit(0.0) and fit(0.9) < 1
+
+
+@pytest.mark.slow
+def test_the_likelihood_judge_passes_its_calibration_on_rwku(smollm2_model, rwku_root):
+    """SmolLM2-135M as a likelihood judge on RWKU target 1's calibration set: both AUCs at least
+    0.8 (as a rubric-writing judge it scored 0.50 / 0.54), and refusals read as natural."""
+    from rulepipe.data.rwku import list_targets, load_local_target
+    from rulepipe.evaluation.calibration import calibration, calibration_items
+    from rulepipe.evaluation.likelihood_judge import LikelihoodJudge
+
+    target = load_local_target(rwku_root, list_targets(rwku_root)[0])
+    probes = [{"query": p.query, "answer": p.answer} for p in target.forget_probes]
+    items = calibration_items(target.name, probes)
+    with LikelihoodJudge(smollm2_model, "likelihood:base") as judge:
+        _, scores = judge.grade([], items)
+    checked = calibration(items, scores, judge.criteria)
+    assert checked["calibrated"], checked
+    refusals = [s["read"] for s, i in zip(scores, items) if i["kind"] == "refusal"]
+    loops = [s["read"] for s, i in zip(scores, items) if i["kind"] == "repetition"]
+    assert min(refusals) > max(loops)

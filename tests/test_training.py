@@ -87,3 +87,25 @@ def test_zero3_full_weight_reads_equal_the_model_files(tiny_model, tmp_path):
     saved = full_state_dict(session)
     for name, tensor in files.items():
         torch.testing.assert_close(saved[name], tensor, rtol=0, atol=0)
+
+
+def test_cpu_autocast_resolves_on_this_machine():
+    from rulepipe.device import autocast_dtype, native_cpu_bf16
+
+    assert autocast_dtype("none") is None
+    assert autocast_dtype("bf16") == torch.bfloat16
+    assert autocast_dtype("auto") == (torch.bfloat16 if native_cpu_bf16() else None)
+
+
+def test_cpu_autocast_reaches_the_forward_pass(tiny_model, tmp_path):
+    """bf16 autocast changes the losses a little (its matmuls round), fp32 weights keep them close."""
+    import json
+
+    losses = {}
+    for setting in ("none", "bf16"):
+        cfg = train_config(epochs=1, learning_rate=1e-3, micro_batch_size=4, checkpoint_every=0, cpu_autocast=setting)
+        train(tiny_model, _rows(tiny_model, 8), tmp_path / setting, cfg)
+        history = json.loads((tmp_path / setting / "train_log.json").read_text())["history"]
+        losses[setting] = [h["loss"] for h in history]
+    assert losses["none"] != losses["bf16"]
+    assert max(abs(a - b) for a, b in zip(losses["none"], losses["bf16"])) < 0.05 * max(losses["none"])

@@ -53,7 +53,7 @@ def synthesizer_dir():
 
 def judge_dir():
     judge = config["naturalness"]["judge"]
-    return [named_model(judge["model"])] if judge["kind"] == "local" else []
+    return [named_model(judge["model"])] if judge["kind"] in ("local", "likelihood") else []
 
 
 GPU_RUN = config["resources"]["gpu"]

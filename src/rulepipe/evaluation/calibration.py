@@ -15,7 +15,8 @@ people or RWKU's as the responses do. Six kinds, `PER_KIND` items each:
 
 Readability AUC: natural against unnatural replies, by the judge's Readability score.
 Truthfulness AUC: truthful against untruthful natural replies, by its Truthfulness score.
-A score the judge did not give counts as 0.5 (no information). A judge below `THRESHOLD` on
+A score the judge did not give counts as 0.5 (no information); each item carries its probe's
+gold answer, which a judge that grades by reference (`likelihood_judge`) reads. A judge below `THRESHOLD` on
 either is uncalibrated: the report marks its columns and never shows them as the paper's.
 """
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import random
 
-from rulepipe.evaluation.naturalness import parse_rate, parse_scores
+from rulepipe.evaluation.naturalness import parse_rate
 
 PER_KIND = 24
 THRESHOLD = 0.8
@@ -55,7 +56,7 @@ def calibration_items(name: str, probes: list[dict], seed: int = 0) -> list[dict
 
     def add(kind: str, probe: dict, reply: str, natural: bool, truthful: bool | None) -> None:
         labels = {"natural": natural, "truthful": truthful}
-        items.append({"kind": kind, "query": probe["query"], "prediction": reply} | labels)
+        items.append({"kind": kind, "query": probe["query"], "answer": probe["answer"], "prediction": reply} | labels)
 
     for i, probe in enumerate(picks):
         answer = str(probe["answer"]).strip()
@@ -80,15 +81,15 @@ def auc(positive: list[float], negative: list[float]) -> float | None:
     return wins / (len(positive) * len(negative))
 
 
-def calibration(items: list[dict], replies: list[str]) -> dict:
-    """The judge's AUCs on the labelled set, its parse rate there, and whether it passes."""
-    scores = [parse_scores(reply) for reply in replies]
+def calibration(items: list[dict], scores: list[dict[str, float | None]], criteria=("read", "help", "truth")) -> dict:
+    """A judge's AUCs on the labelled set from its scores there, its parse rate over the criteria
+    it grades, and whether it passes."""
 
     def values(key: str, keep) -> list[float]:
         return [0.5 if s[key] is None else s[key] for item, s in zip(items, scores, strict=True) if keep(item)]
 
     read = auc(values("read", lambda i: i["natural"]), values("read", lambda i: not i["natural"]))
     truth = auc(values("truth", lambda i: i["truthful"] is True), values("truth", lambda i: i["truthful"] is False))
-    parsed = parse_rate(scores)
+    parsed = parse_rate(scores, criteria)
     passed = read is not None and truth is not None and read >= THRESHOLD and truth >= THRESHOLD
     return {"items": len(items), "read_auc": read, "truth_auc": truth, "parse_rate": parsed, "calibrated": passed}

@@ -117,6 +117,20 @@ class Scorer:
                     out[i] = total
         return out
 
+    def completion_logprobs(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]:
+        """Summed log p of each completion after its own prompt, the pairs in length-sorted
+        batches (for prompts that are not shared; `continuation_logprobs` shares one)."""
+        sequences = [self._fit(prompt + completion) for prompt, completion in pairs]
+        keep = max(len(completion) for _, completion in pairs) + 1
+        out = [0.0] * len(pairs)
+        for batch, logits in self._batches(sequences, keep=keep):
+            logp = torch.log_softmax(logits[:, :-1], dim=-1)  # the kept positions that predict a next token
+            for row, i in enumerate(batch):
+                completion = torch.tensor(pairs[i][1], dtype=torch.long, device=logp.device)
+                picked = logp[row, -len(completion) :].gather(-1, completion.unsqueeze(-1))
+                out[i] = picked.sum().item()
+        return out
+
     def token_stats(self, sequences: list[list[int]]) -> list[TokenStats]:
         sequences = [self._fit(s) for s in sequences]
         out: list[TokenStats | None] = [None] * len(sequences)

@@ -78,28 +78,59 @@ def parse_scores(reply: str) -> dict[str, float | None]:
     return scores
 
 
-def parse_rate(parsed: list[dict[str, float | None]]) -> float:
-    """The share of (reply, criterion) pairs that held a score."""
-    found = sum(value is not None for p in parsed for value in p.values())
-    return found / max(len(parsed) * len(CRITERIA), 1)
+def parse_rate(parsed: list[dict[str, float | None]], criteria=tuple(CRITERIA)) -> float:
+    """The share of (reply, criterion) pairs that held a score, over the criteria a judge grades."""
+    found = sum(p[key] is not None for p in parsed for key in criteria)
+    return found / max(len(parsed) * len(criteria), 1)
 
 
-def aggregate(items: list[dict], replies: list[str], judge_name: str) -> dict:
-    """Per-criterion means over parseable scores (0-1), All = their mean, and the parse rate."""
-    parsed = [parse_scores(reply) for reply in replies]
+def aggregate(scores: list[dict[str, float | None]], judge) -> dict:
+    """Per-criterion means over the scores given (0-1), All = the mean of the criteria the judge
+    grades, and its parse rate (the share of those it gave)."""
     result = {}
     for key in CRITERIA:
-        values = [p[key] for p in parsed if p[key] is not None]
+        values = [s[key] for s in scores if s[key] is not None]
         result[f"nat_{key}"] = mean(values) if values else None
-    present = [v for v in result.values() if v is not None]
-    result["nat_all"] = mean(present) if len(present) == len(CRITERIA) else None
-    result["judge"] = judge_name
-    result["judge_prompt"] = JUDGE_PROMPT_VERSION
-    result["judge_parse_rate"] = parse_rate(parsed)
+    graded = [result[f"nat_{key}"] for key in judge.criteria]
+    result["nat_all"] = mean(graded) if all(v is not None for v in graded) else None
+    result["judge"] = judge.name
+    result["judge_prompt"] = judge.version
+    result["judge_parse_rate"] = parse_rate(scores, judge.criteria)
     return result
 
 
-class LocalJudge(Closing):
+def split(flat: list, sizes: list[int]) -> list[list]:
+    out, start = [], 0
+    for size in sizes:
+        out.append(flat[start : start + size])
+        start += size
+    return out
+
+
+class TextJudge(Closing):
+    """A judge that writes its grades (the rubric prompt in, numbers parsed out of its reply):
+    a local model or an endpoint. `replies` keeps what it wrote, per group."""
+
+    criteria = tuple(CRITERIA)
+    version = JUDGE_PROMPT_VERSION
+    name = ""
+
+    def __call__(self, prompts: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def grade(self, groups: list[list[dict]], labelled: list[dict]) -> tuple[list[list[dict]], list[dict]]:
+        """Scores of each group's items and of the labelled set, asked in one call."""
+        asked = [judge_prompts(items) for items in groups + [labelled]]
+        self.replies = split(self([p for prompts in asked for p in prompts]), [len(a) for a in asked])
+        scored = [[parse_scores(reply) for reply in replies] for replies in self.replies]
+        return scored[:-1], scored[-1]
+
+    def written(self, group: int) -> dict:
+        """What `naturalness.json` keeps of a group's grading: the judge's replies."""
+        return {"judge_replies": self.replies[group]}
+
+
+class LocalJudge(TextJudge):
     """A model directory served by the project's generation backends (greedy). `name` is what
     the config calls it (`local:base`), not its path, so that summary.csv does not depend on
     where the results live."""
@@ -125,7 +156,7 @@ class LocalJudge(Closing):
         self.generator.close()
 
 
-class EndpointJudge(Closing):
+class EndpointJudge(TextJudge):
     """Any OpenAI-compatible chat-completions endpoint (vLLM serve, a hosted API)."""
 
     def __init__(self, url: str, model: str, api_key_env: str, max_new_tokens: int, timeout: float = 120):

@@ -198,7 +198,7 @@ def run_steps(models, rows, cfg: ReboConfig, weights, seed: int, checkpoint_dir:
             critic_stats = {}
         else:
             critic_stats = ppo_advantages(critic, samples, rewards, cfg)
-        stats = update(session.engine, reference, samples, session.tokenizer, cfg)
+        stats = update(session, reference, samples, cfg)
         t_train = time.time() - t1
         stale = pushes
         timings.append(
@@ -370,7 +370,7 @@ def ppo_advantages(critic, samples: list[Sample], rewards: torch.Tensor, cfg: Re
 def critic_values(critic, packed) -> list[torch.Tensor]:
     """V at every position that predicts a completion token (0 elsewhere), per micro-batch."""
     critic.engine.eval()
-    with torch.no_grad():
+    with torch.no_grad(), critic.forward_precision():
         values = [
             critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float() * mask
             for ids, att, mask, _ in packed
@@ -392,8 +392,9 @@ def update_critic(critic, packed, values, returns, cfg: ReboConfig) -> float:
     losses = []
     for _ in range(cfg.num_iterations):
         for (ids, att, mask, _), old, ret in zip(packed, values, returns):
-            predicted = critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float()
-            loss = value_loss(predicted, ret, old, mask, cfg.value_clip)
+            with critic.forward_precision():
+                predicted = critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float()
+                loss = value_loss(predicted, ret, old, mask, cfg.value_clip)
             critic.engine.backward(loss)
             critic.engine.step()
             losses.append(loss.item())
@@ -418,15 +419,16 @@ def pack(part: list[Sample], pad_id: int, device):
     return ids.to(device), attention.to(device), mask.to(device), advantages.to(device)
 
 
-def update(engine, reference, samples: list[Sample], tokenizer, cfg: ReboConfig) -> dict:
+def update(session, reference, samples: list[Sample], cfg: ReboConfig) -> dict:
     """`num_iterations` optimizer steps over this rank's sequences, each in micro-batches
     (gradient accumulation). The behaviour policy's log-probs are the rollout-time ones, so
     from the second pass on the ratio leaves 1 and the clip acts; with one pass it is inert."""
+    engine = session.engine
     packed = [
-        pack(samples[i : i + cfg.micro_batch_size], pad_id(tokenizer), engine.device)
+        pack(samples[i : i + cfg.micro_batch_size], pad_id(session.tokenizer), engine.device)
         for i in range(0, len(samples), cfg.micro_batch_size)
     ]
-    with torch.no_grad():
+    with torch.no_grad(), session.forward_precision():
         ref = [
             token_logprobs(reference(input_ids=ids, attention_mask=att).logits[:, :-1], ids[:, 1:])
             for ids, att, _, _ in packed
@@ -442,13 +444,14 @@ def update(engine, reference, samples: list[Sample], tokenizer, cfg: ReboConfig)
     losses, kls, clipped = [], [], []
     for _ in range(cfg.num_iterations):
         for k, (ids, att, mask, advantages) in enumerate(packed):
-            logprobs = token_logprobs(engine(input_ids=ids, attention_mask=att).logits[:, :-1], ids[:, 1:])
-            behaviour = logprobs.detach() if old is None else old[k]
-            policy_loss, info = clipped_policy_loss(
-                logprobs, behaviour, advantages, mask, cfg.clip_low, cfg.clip_high, cfg.dual_clip
-            )
-            kl = masked_mean(low_var_kl(logprobs, ref[k]), mask)
-            loss = policy_loss + cfg.kl_coef * kl
+            with session.forward_precision():
+                logprobs = token_logprobs(engine(input_ids=ids, attention_mask=att).logits[:, :-1], ids[:, 1:])
+                behaviour = logprobs.detach() if old is None else old[k]
+                policy_loss, info = clipped_policy_loss(
+                    logprobs, behaviour, advantages, mask, cfg.clip_low, cfg.clip_high, cfg.dual_clip
+                )
+                kl = masked_mean(low_var_kl(logprobs, ref[k]), mask)
+                loss = policy_loss + cfg.kl_coef * kl
             engine.backward(loss)
             engine.step()
             losses.append(loss.item())

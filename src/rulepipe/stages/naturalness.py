@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rulepipe.evaluation.calibration import calibration, calibration_items
-from rulepipe.evaluation.naturalness import EndpointJudge, LocalJudge, aggregate, judge_prompts, proxies
+from rulepipe.evaluation.likelihood_judge import LikelihoodJudge
+from rulepipe.evaluation.naturalness import EndpointJudge, LocalJudge, aggregate, proxies
 from rulepipe.io import read_json, write_json
 from rulepipe.stages import optional
 
@@ -18,6 +19,8 @@ def make_judge(cfg: dict, judge_dir: str | None, generation: dict, seed: int):
         return EndpointJudge(cfg["url"], cfg["endpoint_model"], cfg["api_key_env"], cfg["max_new_tokens"])
     if cfg["kind"] == "local":
         return LocalJudge(judge_dir, generation, seed, cfg["max_new_tokens"], f"local:{cfg['model']}")
+    if cfg["kind"] == "likelihood":
+        return LikelihoodJudge(judge_dir, f"likelihood:{cfg['model']}")
     return None
 
 
@@ -25,26 +28,21 @@ def naturalness(evals: list[str], outs: list[str], params: dict, judge_dir: str 
     records = [read_json(path) for path in evals]
     forget_items = [[item for item in r["items"] if item["side"] == "forget"] for r in records]
     judge = make_judge(params["naturalness"]["judge"], judge_dir, params["generation"], seed)
-    replies: list[list[str]] = [[] for _ in records]
+    scores: list[list[dict]] = [[] for _ in records]
     checked: dict = {}
     if judge is not None:
         labelled = calibration_items(records[0]["name"], records[0]["items"], seed)
-        asked = [judge_prompts(items) for items in forget_items] + [judge_prompts(labelled)]
         with judge:
-            flat = judge([prompt for prompts in asked for prompt in prompts])
-        start = 0
-        for i, prompts in enumerate(asked[:-1]):
-            replies[i] = flat[start : start + len(prompts)]
-            start += len(prompts)
-        checked = calibration(labelled, flat[start:])
+            scores, labelled_scores = judge.grade(forget_items, labelled)
+        checked = calibration(labelled, labelled_scores, judge.criteria)
         print(f"[naturalness] judge calibration: {checked}", flush=True)
-    for record, items, reply, out in zip(records, forget_items, replies, outs, strict=True):
+    for i, (record, items, out) in enumerate(zip(records, forget_items, outs, strict=True)):
         result = {"method": record["method"], "target": record["target"], "responses": len(items)}
         result |= proxies([item["prediction"] for item in items], [record["name"]])
         if judge is not None:
-            result |= aggregate(items, reply, judge.name)
+            result |= aggregate(scores[i], judge)
             result |= {"judge_calibrated": checked["calibrated"], "judge_calibration": checked}
-            result["judge_replies"] = reply
+            result |= judge.written(i)
         write_json(out, result)
         shown = {k: round(v, 3) for k, v in result.items() if isinstance(v, float)}
         print(f"[naturalness] {record['method']} on {record['target']}: {shown}", flush=True)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import torch
 
-from rulepipe.device import compute_dtype, on_cpu
+from rulepipe.device import autocast_dtype, compute_dtype, forward_precision, on_cpu
 from rulepipe.io import DataError, atomic_dir, write_json
 from rulepipe.prompts import pad_id
 from rulepipe.training.data import check_supervision, collate
@@ -50,6 +50,7 @@ ENGINE_KEYS = (
     "offload_params",
     "gradient_checkpointing",
     "param_persistence_threshold",
+    "cpu_autocast",
 )
 
 
@@ -76,6 +77,7 @@ class TrainConfig:
     offload_params: bool
     gradient_checkpointing: bool
     param_persistence_threshold: int | None  # ZeRO-3: params below this many elements stay whole
+    cpu_autocast: str  # auto | bf16 | none: the dtype of the forward passes' matmuls on CPU
     checkpoint_every: int
     seed: int
 
@@ -238,8 +240,13 @@ class Session:
     world: int
     zero_stage: int
     ds_config: dict
+    autocast: torch.dtype | None = None  # `training.cpu_autocast` as resolved here
     step: int = 0
     history: list = field(default_factory=list)  # the steps' log records up to `step`, from the checkpoint
+
+    def forward_precision(self):
+        """The context of a forward pass and its loss: CPU autocast where configured."""
+        return forward_precision(self.autocast)
 
 
 def warmup_steps(cfg: TrainConfig, total_steps: int) -> int:
@@ -355,7 +362,11 @@ def open_session(
         cfg.scheduler, optimizer, num_warmup_steps=warmup_steps(cfg, total_steps), num_training_steps=total_steps
     )
     engine, _, _, _ = deepspeed.initialize(model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
-    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config)
+    autocast = autocast_dtype(cfg.cpu_autocast)
+    session = Session(engine, model, tokenizer, scheduler, rank, world, cfg.zero_stage, ds_config, autocast)
+    if rank == 0:
+        shown = f"{compute_dtype()} weights" + (f", {autocast} autocast" if autocast else "")
+        print(f"[train] {shown} (training.cpu_autocast: {cfg.cpu_autocast})", flush=True)
     bind_checkpoint(checkpoint_dir, mark, rank, world)
     if (checkpoint_dir / "latest").exists():
         _, client = engine.load_checkpoint(str(checkpoint_dir))
@@ -438,7 +449,8 @@ def train(
                 part = mine[:1] or chunk[:1]
             batch = collate([rows[i] for i in part], pad)
             batch = {k: v.to(engine.device) for k, v in batch.items()}
-            loss = loss_fn(engine, batch, reference)
+            with session.forward_precision():
+                loss = loss_fn(engine, batch, reference)
             engine.backward(loss)
             engine.step()
             losses.append(loss.item())

@@ -97,6 +97,7 @@ def trl_engine(args, config: dict) -> dict:
     from trl import GRPOConfig, GRPOTrainer
 
     from rulepipe.data.rl_rows import read_rows
+    from rulepipe.device import autocast_dtype
     from rulepipe.prompts import stop_token_ids
     from rulepipe.reward import RewardWeights, refusal_reward
 
@@ -130,7 +131,7 @@ def trl_engine(args, config: dict) -> dict:
         trl_args = GRPOConfig(
             output_dir=out,
             use_cpu=True,
-            bf16=False,
+            bf16=autocast_dtype(config["training"]["cpu_autocast"]) is not None,  # CPU autocast, as ReBO's
             seed=args.seed,
             max_steps=args.steps,
             per_device_train_batch_size=rebo["micro_batch_size"],

@@ -162,7 +162,9 @@ def test_likelihood_judge_pieces_by_hand():
     assert truthfulness({"prediction": "It is 1950.", "answer": "1950"}) == 1.0
     assert truthfulness({"prediction": "It is 1961.", "answer": "1950"}) == 0.0
     fit = platt([0.001, 0.002, 0.3, 0.5], [False, False, True, True])
-    assert fit(0.0) < fit(0.001) < fit(0.3) < fit(0.9) and 0 < fit(0.0) and fit(0.9) < 1
+    mapped = fit([0.0, 0.001, 0.3, 0.9])
+    assert mapped[0] < mapped[1] < mapped[2] < mapped[3] and 0 < mapped[0] and mapped[3] < 1
+    assert fit([]) == []
 
 
 @pytest.mark.slow

@@ -45,14 +45,15 @@ def truthfulness(item: dict) -> float:
 
 
 def platt(raw: list[float], labels: list[bool]):
-    """x -> P(label | x), a logistic fit in log(x) (x in [0, 1]; 0 maps to the floor)."""
+    """A map of raw scores -> P(label | x), a logistic fit in log(x) (x in [0, 1]; 0 maps to the floor)."""
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    def feature(x: float) -> list[float]:
-        return [math.log(max(x, 1e-12))]
+    def feature(xs: list[float]):
+        return np.log(np.maximum(np.asarray(xs, dtype=float), 1e-12)).reshape(-1, 1)
 
-    fit = LogisticRegression().fit([feature(x) for x in raw], labels)
-    return lambda x: float(fit.predict_proba([feature(x)])[0, 1])
+    fit = LogisticRegression().fit(feature(raw), labels)
+    return lambda xs: [float(p) for p in fit.predict_proba(feature(xs))[:, 1]] if xs else []
 
 
 class LikelihoodJudge(Closing):
@@ -87,7 +88,7 @@ class LikelihoodJudge(Closing):
         raw = [self.readability(items) for items in groups + [labelled]]
         natural = platt(raw[-1], [item["natural"] for item in labelled])
         scored = [
-            [{"read": natural(r), "help": None, "truth": truthfulness(item)} for r, item in zip(rs, items, strict=True)]
+            [{"read": r, "help": None, "truth": truthfulness(item)} for r, item in zip(natural(rs), items, strict=True)]
             for rs, items in zip(raw, groups + [labelled], strict=True)
         ]
         self.scores = scored

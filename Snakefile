@@ -36,7 +36,7 @@ include: "workflow/rules/model.smk"
 include: "workflow/rules/learn.smk"
 include: "workflow/rules/rule.smk"
 include: "workflow/rules/baselines.smk"
-include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/score.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/muse.smk"
 

@@ -175,20 +175,20 @@ def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> No
     """Probes (HF generation), utility and MIA (the bf16 scorer) on the device."""
     from rulepipe.io import read_json
 
-    for method in ("original", "rule-grpo"):
-        model = {"model": out / method, "target": target}
-        steps.run(f"evaluate_{method}", "evaluate", model, {"eval": out / f"eval_{method}.json"}, method=method)
-    original = {"model": out / "original", "target": target}
+    sets, utility = {}, {}
     if utility_path:
         from rulepipe.stages.prepare_utility import prepare_utility
 
         prepare_utility(utility_path, str(out / "utility_sets.json"))
-        sets = {"sets": [out / "utility_sets.json"]}
-        steps.run("utility_original", "utility", original | sets, {"utility": out / "utility.json"}, method="original")
+        sets, utility = {"sets": [out / "utility_sets.json"]}, {"utility": out / "utility.json"}
+    for method in ("original", "rule-grpo"):
+        model = {"model": out / method, "target": target} | (sets if method == "original" else {})
+        scored = {"eval": out / f"eval_{method}.json", "mia": out / f"mia_{method}.json"}
+        steps.run(f"score_{method}", "score", model, scored | (utility if method == "original" else {}), method=method)
+    if utility_path:
         counts = read_json(out / "utility.json")["count"]
         steps.check("utility: items scored", counts, sum(counts.values()) > 0)
-    steps.run("mia_original", "mia", original, {"mia": out / "mia.json"}, method="original")
-    mia = read_json(out / "mia.json")
+    mia = read_json(out / "mia_original.json")
     steps.check("mia: forget / retain loss", [mia["forget_loss"], mia["retain_loss"]], mia["forget_loss"] > 0)
 
 

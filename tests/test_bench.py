@@ -12,11 +12,11 @@ HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load
 
 def test_stage_times_sums_jobs_by_stage_and_splits_rebo_steps(tmp_path):
     bench = tmp_path / "benchmarks" / "fic" / "m"
-    # ends at 1000 s (learn), then two evaluate jobs side by side, then a gap, then naturalness
+    # ends at 1000 s (learn), then two score jobs side by side, then a gap, then naturalness
     jobs = (
         ("learn", 600, 1000),
-        ("rs/1_A/evaluate", 30, 1030),
-        ("base/1_A/evaluate", 50, 1050),
+        ("rs/1_A/score", 30, 1030),
+        ("base/1_A/score", 50, 1050),
         ("naturalness/1_A", 60, 2000),
     )
     for job, seconds, end in jobs:
@@ -35,7 +35,7 @@ def test_stage_times_sums_jobs_by_stage_and_splits_rebo_steps(tmp_path):
     )
     assert "4 jobs, 12.3 min of job time, 11.8 min of wall time" in run.stdout  # 600 + 50 + 60 s
     assert "| learn | 1 | 10.0 | 600 | 81% |" in run.stdout
-    assert "| evaluate | 2 | 1.3 | 40 | 11% |" in run.stdout and "| naturalness | 1 | 1.0 | 60 | 8% |" in run.stdout
+    assert "| score | 2 | 1.3 | 40 | 11% |" in run.stdout and "| naturalness | 1 | 1.0 | 60 | 8% |" in run.stdout
     assert "| fic/m/rule-grpo/1_A | 3 | 12.0 | 20.0 | 0.00 |" in run.stdout
 
 

@@ -23,6 +23,6 @@ def test_gpu_check_script_passes_on_cpu(tmp_path, rwku_root):
         "rebo_grpo",
         "rebo_ppo",
         "unlearn_npo_klr",
-        "utility_original",
-        "mia_original",
+        "score_original",
+        "score_rule-grpo",
     } <= steps

@@ -112,7 +112,7 @@ def test_paper_dry_run_launches_every_training_rule_on_its_gpus():
     launcher = "python -m rulepipe.gpus 4 python -m torch.distributed.run --standalone --nproc_per_node 4"
     for rule in ("warm_start", "rebo", "unlearn"):
         assert shown[rule] and all(launcher in c for c in shown[rule]), rule
-    for rule in ("rs_sample", "rule_data", "evaluate", "utility", "mia", "original_answers", "naturalness"):
+    for rule in ("rs_sample", "rule_data", "score", "original_answers", "naturalness"):
         assert shown[rule] and all("python -m rulepipe.gpus 1 python -m rulepipe.cli" in c for c in shown[rule]), rule
         assert not any("torch.distributed.run" in c for c in shown[rule]), rule
     rebo = json.loads(re.search(r"--params '(\{.*?\})'", shown["rebo"][0]).group(1))
@@ -150,7 +150,7 @@ def test_slurm_profile_plans_with_gpus_for_every_gpu_rule():
             found = re.search(r"\bgpu=(\d+)", line)
             gpus.setdefault(rule, set()).add(found.group(1) if found else "0")
     assert gpus["rebo"] == gpus["warm_start"] == gpus["unlearn"] == {"4"}
-    assert gpus["evaluate"] == gpus["utility"] == gpus["mia"] == gpus["rs_sample"] == {"1"}
+    assert gpus["score"] == gpus["rs_sample"] == {"1"}
     assert gpus.get("summarize", {"0"}) == {"0"}
 
 

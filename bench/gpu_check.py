@@ -152,8 +152,11 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     rs_data = {"rs_data": out / "rs_data.json"}
     steps.run("rs_sample", "rs_sample", original | rl_data, rs_data)
     steps.run("warm_start", "warm_start", original | rs_data, {"model": out / "rs"}, torchrun=True)
-    rs = {"model": out / "rs"} | rl_data
-    steps.run("rebo_grpo", "rebo", rs, {"model": out / "rule-grpo"}, torchrun=True, algorithm="grpo")
+    rs = {"model": out / "rs", "target": target} | rl_data
+    curve = {"checkpoints": out / "rule-grpo.checkpoints.json"}
+    steps.run("rebo_grpo", "rebo", rs, {"model": out / "rule-grpo"} | curve, torchrun=True, algorithm="grpo")
+    evaluated = [e["step"] for e in read_json(curve["checkpoints"])["evaluations"]]
+    steps.check("rebo: in-loop evaluations at steps (smoke's eval_every 1 of 3)", evaluated, evaluated == [1, 2])
     log = read_json(out / "rule-grpo" / "train_log.json")
     kl = [round(h["kl"], 5) for h in log["history"]]
     steps.check("rebo: kl per step (reference on the device)", kl, all(k == k for k in kl))
@@ -162,13 +165,15 @@ def train_chain(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
         "rebo: seconds generate / train per step", [[t["generate"], t["train"]] for t in resources["seconds_per_step"]]
     )
     steps.check("rebo: peak GPU memory GiB (policy + reference + HF rollouts)", resources["peak_gpu_memory_gib"])
-    steps.run("rebo_ppo", "rebo", rs, {"model": out / "rule-ppo"}, torchrun=True, algorithm="ppo")
+    curve = {"checkpoints": out / "rule-ppo.checkpoints.json"}
+    steps.run("rebo_ppo", "rebo", rs, {"model": out / "rule-ppo"} | curve, torchrun=True, algorithm="ppo")
     log = read_json(out / "rule-ppo" / "train_log.json")
     losses = [round(h["value_loss"], 5) for h in log["history"]]
     steps.check("rebo ppo: critic value loss per step", losses, all(v == v and v > 0 for v in losses))
     peak = read_json(out / "rule-ppo" / "resources.json")["peak_gpu_memory_gib"]
     steps.check("rebo ppo: peak GPU memory GiB (policy + critic + reference)", peak)
-    steps.run("unlearn_npo_klr", "unlearn", original, {"model": out / "npo-klr"}, torchrun=True, run="npo-klr")
+    curve = {"checkpoints": out / "npo-klr.checkpoints.json"}
+    steps.run("unlearn_npo_klr", "unlearn", original, {"model": out / "npo-klr"} | curve, torchrun=True, run="npo-klr")
 
 
 def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> None:

@@ -47,7 +47,8 @@ def test_trl_step_gives_trl_the_prompts_rebo_draws(tiny_model):
     from transformers import AutoTokenizer
 
     from rulepipe.data.rl_rows import RLRow
-    from rulepipe.rl.rebo import pick_prompts, rl_prompt_ids
+    from rulepipe.rl.rebo import pick_prompts
+    from rulepipe.rl.rollouts import rl_prompt_ids
 
     spec = importlib.util.spec_from_file_location("trl_step", REPO / "bench" / "trl_step.py")
     trl_step = importlib.util.module_from_spec(spec)

@@ -59,3 +59,15 @@ def test_templated_warm_start_trains_refusals_to_forget_questions_only(tiny_mode
     # RULE: RS's texts and ReBO's prompts, each text once (the question is in both)
     assert tokens["rule"]["d_f_tokens"] == rs_f + count_tokens(tokenizer, ["Ada was born in ___."])
     assert tokens["rule"]["d_r_tokens"] == count_tokens(tokenizer, ["Where was Bo born?"])
+
+
+def test_the_warm_start_takes_a_seeded_share_of_each_side():
+    from rulepipe.data.rl_rows import answer, refuse
+    from rulepipe.stages.rs_sample import warm_start_rows
+
+    rows = [refuse(f"Q{i}?", "qa", "No.", "Ada") for i in range(5)] + [answer(f"B{i}?", "qa", "x") for i in range(3)]
+    half = warm_start_rows(rows, 0.5, seed=0)
+    assert sum(r.forget for r in half) == 3 and sum(not r.forget for r in half) == 2  # ceil(2.5), ceil(1.5)
+    assert half == [r for r in rows if r in half]  # in their order
+    assert warm_start_rows(rows, 0.5, seed=0) == half and warm_start_rows(rows, 1.0, seed=3) == rows
+    assert sum(r.forget for r in warm_start_rows(rows, 0.01, seed=0)) == 1  # at least one of a side

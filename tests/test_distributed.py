@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -40,7 +41,8 @@ def launch(stage: str, inputs: dict, out, params: dict, tmp_path, processes: int
     if kill_after is not None:
         env[KILL_AFTER_CHECKPOINT] = str(kill_after)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes)]
-    command += ["-m", "rulepipe.cli", stage, *contract_args(inputs, {"model": out}, params, seed=0)]
+    outputs = {"model": out, "checkpoints": f"{out}.checkpoints.json"}  # the in-loop evaluations (rebo, unlearn)
+    command += ["-m", "rulepipe.cli", stage, *contract_args(inputs, outputs, params, seed=0)]
     run = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     # nothing JIT-built: a fresh machine's first run would pay minutes for an op training never uses
     assert not extensions.exists() or not any(extensions.iterdir())
@@ -152,15 +154,26 @@ def test_warm_start_two_ranks_resume_exactly(tiny_model, tmp_path):
     assert_same(weights(straight), weights(resumed), atol=1e-6)
 
 
-def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_path):
-    from rulepipe.data.target import Target
+def probed_target(**corpora):
+    """A target with two probes of each level, for the in-loop evaluations."""
+    from rulepipe.data.target import Probe, Target
 
-    target = Target(
-        name="Ada Quill",
-        target_id="1_Ada_Quill",
-        intro="",
-        forget_probes=[],
-        neighbor_probes=[],
+    forget = [Probe(f"Ada Quill was born in ___ {i}.", "Velmor", level, "cloze") for level in "123" for i in range(2)]
+    neighbor = [Probe(f"Bo Fen paints ___ {i}.", "ships", level, "cloze", "Bo Fen") for level in "12" for i in range(2)]
+    return Target("Ada Quill", "1_Ada_Quill", "", forget, neighbor, **corpora)
+
+
+def same_curves(straight, resumed) -> list:
+    """The in-loop evaluations of a straight and a resumed run: the same records."""
+    curves = [json.loads(Path(f"{run}.checkpoints.json").read_text())["evaluations"] for run in (straight, resumed)]
+    assert curves[0] == curves[1]
+    return curves[0]
+
+
+def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_path):
+    """... and asks the probes after its first epoch on both ranks (HF generation under ZeRO-3,
+    the ranks in lockstep), the same after the resume."""
+    target = probed_target(
         forget_corpus=[
             f"Ada Quill was born in Velmor in {1900 + i} and wrote {i} novels about the sea." for i in range(8)
         ],
@@ -179,11 +192,13 @@ def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_pa
         sweep={"methods": [], "scales": []},
     )
     params = {"baselines": baselines, "training": TRAINING, "run": "npo-klr"}
+    params |= {"evaluation": {"max_new_tokens": 4}, "generation": GENERATION}
     inputs = {"model": tiny_model, "target": target_path, "answers": []}
     first, again, straight, resumed = kill_and_resume("unlearn", inputs, params, tmp_path, kill_after=2)
-    check_run(first, straight, tiny_model)
+    log = check_run(first, straight, tiny_model)
     check_run(again, resumed, tiny_model)
     assert_same(weights(straight), weights(resumed), atol=1e-6)
+    assert [e["step"] for e in same_curves(straight, resumed)] == [log["steps"] // 2]  # after epoch 1 of 2
 
 
 @pytest.mark.parametrize("algorithm", ["grpo", "rpp", "ppo"])
@@ -199,13 +214,17 @@ def test_rebo_two_ranks_resume_exactly(tiny_model, tmp_path, algorithm):
         learning_rate=1e-3,
         micro_batch_size=2,
         checkpoint_every=1,
+        eval_every=1,
     )
     rule = {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"}
     params = {"rule": rule, "generation": GENERATION, "training": TRAINING, "algorithm": algorithm}
-    inputs = {"model": tiny_model, "rl_data": data}
+    params["evaluation"] = {"max_new_tokens": 4}
+    probed_target().save(tmp_path / "target.json")
+    inputs = {"model": tiny_model, "rl_data": data, "target": tmp_path / "target.json"}
     first, again, straight, resumed = kill_and_resume("rebo", inputs, params, tmp_path, kill_after=2)
     log = check_run(first, straight, tiny_model)
     assert [h["step"] for h in log["history"]] == [1, 2, 3]
     check_run(again, resumed, tiny_model)
     assert (resumed / "train_log.json").read_bytes() == (straight / "train_log.json").read_bytes()
     assert_same(weights(straight), weights(resumed), atol=1e-6)
+    assert [e["step"] for e in same_curves(straight, resumed)] == [1, 2]  # every rank asked, rank 0 wrote

@@ -138,7 +138,8 @@ def test_an_uncalibrated_judge_is_marked_in_the_table(tmp_path):
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     write_table(tmp_path / "summary.csv", tmp_path / "report", ["original"], "b", "m")
     md = (tmp_path / "report" / "table.md").read_text()
-    assert "| Original | n/a / n/a | - | - | - | 90.0 | 100.0† | - | - | 100.0† |" in md
+    # Help and Truth ungraded: left out of the table, the caption says why
+    assert "| Original | n/a / n/a | - | - | - | 90.0 | 100.0† | 100.0† |" in md and "No Help column" in md
     assert "† Naturalness judge uncalibrated (Readability AUC 0.52, Truthfulness AUC 0.50" in md
     assert r"100.0$^\dagger$" in (tmp_path / "report" / "table.tex").read_text()
 

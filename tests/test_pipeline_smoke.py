@@ -64,7 +64,8 @@ def test_dag_writes_every_artifact(smoke_run):
     )
     every = pd.read_csv(r / "summary.csv")
     assert list(every.columns[:5]) == ["benchmark", "model", "method", "target", "protocol"]
-    assert (every["protocol"] == "rule_release").sum() == (every["protocol"] == "rwku").sum()
+    finished = every[~every["method"].str.contains(r"-step\d+$")]  # in-loop points: the main protocol only
+    assert (finished["protocol"] == "rule_release").sum() == (finished["protocol"] == "rwku").sum()
     summary = every[every["protocol"] == "rwku"]
     table_methods = [
         "base",
@@ -81,9 +82,19 @@ def test_dag_writes_every_artifact(smoke_run):
         "dpo",
         "icu",
     ]
-    assert set(summary["method"]) == set(table_methods) | {"ga-lr3e-03"}
-    assert summary[["forget_all", "neighbor_all"]].notna().all().all()
-    judged = summary[summary["method"] != "ga-lr3e-03"]
+    # the curves' points: ReBO's in-loop evaluations (eval_every 1 of 2 steps), the baselines' (half an epoch in)
+    checkpoints = set(summary["method"][summary["method"].str.contains(r"-step\d+$")])
+    assert {f"rule-{a}-step1" for a in ("grpo", "rpp", "rpp-baseline", "ppo")} <= checkpoints
+    assert {"ga", "npo-gdr", "simnpo-klr", "rt", "dpo", "ga-lr3e-03"} == {
+        p.rsplit("-step", 1)[0] for p in checkpoints if not p.startswith("rule-")
+    }
+    assert set(summary["method"]) - checkpoints == set(table_methods) | {"ga-lr3e-03"}
+    assert summary[["forget_all", "neighbor_all", "forget_all_lo", "neighbor_all_hi"]].notna().all().all()
+    assert (summary["forget_all_lo"] <= summary["forget_all"]).all()
+    assert (summary["forget_all"] <= summary["forget_all_hi"]).all()
+    scores = pd.read_csv(r / "probe_scores.csv")
+    assert set(scores["method"]) == set(summary["method"])
+    judged = summary[~summary["method"].isin({"ga-lr3e-03"} | checkpoints)]
     assert judged[["refusal_rate", "named_rate", "repetition_rate", "fluency_entropy"]].notna().all().all()
     assert judged["judge"].str.startswith("local:").all()
     utility_mia = ["mmlu", "bbh", "truthfulqa_mc1", "truthfulqa_mc2", "triviaqa_em", "triviaqa_f1", "fluency"]
@@ -107,6 +118,10 @@ def test_dag_writes_every_artifact(smoke_run):
     assert (r / "report" / "tradeoff.png").stat().st_size > 10_000
     areas = pd.read_csv(r / "report" / "tradeoff_area.csv", index_col=0)
     assert {"GA", "NPO", "SimNPO", "RT", "DPO", "ICU", "RULE"} == set(areas.index)
+    assert (areas["retain>=0.6_lo"] <= areas["retain>=0.6"]).all() and "retain>=0.6_hi" in areas
+    points = pd.read_csv(r / "report" / "tradeoff_points.csv", index_col=0)
+    assert points.loc["rule-grpo-step1", "curve"] == "rule-grpo" and points.loc["rule-grpo-step1", "step"] == 1
+    assert "Area at retain >= 0.6: RULE" in (r / "report" / "tradeoff_area.md").read_text()
     assert summary[["forget_all", "neighbor_all"]].apply(lambda c: c.between(0, 1)).all().all()
 
 
@@ -133,7 +148,9 @@ def test_a_changed_key_reruns_only_the_stages_that_read_it(smoke_run):
         assert rule not in stats, rule
     again = snakemake(smoke_run, "-n", config=["evaluation={max_new_tokens: 12}"])
     stats = (again.stdout + again.stderr).split("Job stats:")[-1].split("Reasons:")[0]
-    assert "score" in stats and "rebo " not in stats and "unlearn" not in stats
+    # ReBO and the baselines ask the probes in-loop with the same length (their curves' points)
+    jobs = {line.split()[0] for line in stats.splitlines() if line.strip()}
+    assert {"score", "rebo", "unlearn"} <= jobs and not jobs & {"rule_data", "rs_sample", "warm_start", "learn"}
 
 
 def test_the_same_seed_gives_the_same_summary(smoke_run, tmp_path):
@@ -172,4 +189,6 @@ def test_muse_books_runs_through_the_same_dag(tmp_path):
     assert list(table.index) == methods
     assert (results / "report" / "muse.md").read_text().startswith("| Method | VerbMem on D_f")
     summary = pd.read_csv(results / "summary.csv")
-    assert set(summary["method"]) == set(methods) and summary["mia_auc"].notna().all()
+    curves = set(summary["method"][summary["method"].str.contains(r"-step\d+$")])  # in-loop points
+    assert {"rule-grpo-step1", "rule-rpp-step1"} <= curves and set(summary["method"]) - curves == set(methods)
+    assert summary[summary["method"].isin(methods)]["mia_auc"].notna().all()

@@ -85,7 +85,7 @@ def test_killed_rebo_resumes_to_identical_weights(tiny_model, tmp_path, monkeypa
     assert log_bytes[0] == log_bytes[1]
 
 
-def killed_and_resumed(monkeypatch, model, data, out, params, algorithm, updates):
+def killed_and_resumed(monkeypatch, model, data, out, params, algorithm, updates, **extra):
     """A run killed in the update after `updates` updates, then run again: the resumed log."""
     real_update, calls = rebo_module.update, {"n": 0}
 
@@ -97,9 +97,9 @@ def killed_and_resumed(monkeypatch, model, data, out, params, algorithm, updates
 
     monkeypatch.setattr(rebo_module, "update", dies)
     with pytest.raises(Killed):
-        rebo(model, str(data), str(out), params, algorithm)
+        rebo(model, str(data), str(out), params, algorithm, **extra)
     monkeypatch.setattr(rebo_module, "update", real_update)
-    return rebo(model, str(data), str(out), params, algorithm)
+    return rebo(model, str(data), str(out), params, algorithm, **extra)
 
 
 def assert_same_weights(a_dir, b_dir):
@@ -134,3 +134,33 @@ def test_ppo_resumes_its_critic(tiny_model, tmp_path, monkeypatch):
     resumed = killed_and_resumed(monkeypatch, tiny_model, data, tmp_path / "resumed", _params(2), "ppo", 1)
     assert resumed["history"][1]["value_loss"] == pytest.approx(straight["history"][1]["value_loss"], rel=1e-5)
     assert_same_weights(tmp_path / "straight", tmp_path / "resumed")
+
+
+def test_in_loop_evaluations_are_the_curve_and_survive_a_kill(tiny_model, tmp_path, monkeypatch):
+    """eval_every 1 over 3 steps: the policy after steps 1 and 2 is asked the probes (the finished
+    model is scored as itself); a run killed after step 2 resumes with the same records."""
+    from rulepipe.data.target import Probe, Target
+
+    data = tmp_path / "rl_data.json"
+    data.write_text(json.dumps(ROWS))
+    probes = [Probe(f"Ada Quill was born in ___ {i}.", "1960", level, "cloze") for level in "123" for i in range(2)]
+    neighbors = [
+        Probe(f"Bo Fen plays the ___ {i}.", "harp", level, "cloze", "Bo Fen") for level in "12" for i in range(2)
+    ]
+    target = tmp_path / "target.json"
+    Target("Ada Quill", "1_Ada_Quill", "", probes, neighbors).save(target)
+    params = _params(3, eval_every=1) | {"evaluation": {"max_new_tokens": 4}}
+    runs = {}
+    for name in ("straight", "resumed"):
+        out, curve = tmp_path / name / "model", tmp_path / name / "checkpoints.json"
+        extra = {"target_path": str(target), "checkpoints_out": str(curve)}
+        if name == "resumed":
+            killed_and_resumed(monkeypatch, tiny_model, data, out, params, "grpo", 2, **extra)
+        else:
+            rebo(tiny_model, str(data), str(out), params, "grpo", **extra)
+        runs[name] = json.loads(curve.read_text())["evaluations"]
+    assert [e["step"] for e in runs["straight"]] == [1, 2]
+    first = runs["straight"][0]
+    assert first["forget"]["count"] == {"fb": 2, "qa": 2, "aa": 2} and first["neighbor"]["count"] == {"fb": 2, "qa": 2}
+    assert len(first["items"]) == 10 and "seconds" not in first["generation"]
+    assert runs["straight"] == runs["resumed"]

@@ -117,25 +117,35 @@ def test_fingerprints_name_what_changed(tmp_path, capsys):
 def test_a_rebo_resume_with_vllm_rollouts_is_exact(tiny_model, tmp_path):
     """vLLM on a CPU samples from torch's global generator: seeded per step, a run killed
     (SIGKILL) after its step-2 checkpoint draws on resume what the uninterrupted run drew
-    (before: response_tokens 7.5 vs 8.0, weights 6e-6 apart)."""
-    from tests.test_distributed import GENERATION, REWARD, launch
+    (before: response_tokens 7.5 vs 8.0, weights 6e-6 apart). The in-loop evaluations (after a
+    weight push into the engine) come out the same too."""
+    from tests.test_distributed import GENERATION, REWARD, launch, probed_target, same_curves
     from tests.test_rebo import ROWS
 
     data = tmp_path / "rl_data.json"
     data.write_text(json.dumps(ROWS))
     rebo = config_defaults(
-        "rule.rebo", steps=3, prompts_per_step=4, rollouts=2, max_new_tokens=8, learning_rate=1e-3, checkpoint_every=1
+        "rule.rebo",
+        steps=3,
+        prompts_per_step=4,
+        rollouts=2,
+        max_new_tokens=8,
+        learning_rate=1e-3,
+        checkpoint_every=1,
+        eval_every=1,
     )
     params = {
         "rule": {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"},
         "generation": GENERATION | {"backend": "vllm"},
         "training": config_defaults("training", num_processes=1),
+        "evaluation": {"max_new_tokens": 4},
         "algorithm": "grpo",
     }
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    probed_target().save(tmp_path / "target.json")
 
     def run(out, kill_after=None):
-        inputs = {"model": tiny_model, "rl_data": data}
+        inputs = {"model": tiny_model, "rl_data": data, "target": tmp_path / "target.json"}
         return launch("rebo", inputs, out, params, tmp_path, processes=1, kill_after=kill_after)
 
     assert run(straight).returncode == 0
@@ -145,6 +155,7 @@ def test_a_rebo_resume_with_vllm_rollouts_is_exact(tiny_model, tmp_path):
     assert (resumed / "train_log.json").read_bytes() == (straight / "train_log.json").read_bytes()
     for key, tensor in _weights(straight).items():
         torch.testing.assert_close(_weights(resumed)[key], tensor, rtol=0, atol=0)
+    assert [e["step"] for e in same_curves(straight, resumed)] == [1, 2]
 
 
 # -- training that cannot learn fails -----------------------------------------------------------
@@ -244,7 +255,7 @@ def test_an_allowed_empty_level_is_named_in_the_summary(rwku_copy, tmp_path):
     }
     eval_json = tmp_path / "results" / "rwku" / "m" / "original" / "1_Stephen_King" / "eval.json"
     write_json(eval_json, record)
-    (row,) = summary_rows(eval_json)
+    (row,), _ = summary_rows(eval_json)
     assert row["empty_levels"] == "forget_fb" and row["forget_all"] == 0.3
 
 

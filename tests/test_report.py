@@ -73,3 +73,41 @@ def test_report_files_from_a_summary(tmp_path):
     assert areas.loc["RULE", "retain>=0.6"] == pytest.approx(0.45 * 0.8 + 0.3 * 0.75)
     assert areas.loc["GA", "retain>=0.4"] == 0.0  # GA's runs all retain 0.35 or less
     assert (tmp_path / "report" / "tradeoff.png").stat().st_size > 10_000
+
+
+def test_cells_carry_intervals_the_words_compare_and_an_ungraded_help_is_left_out(tmp_path):
+    """RULE forgets every probe, GA none, on four probes: the paired difference's interval
+    excludes 0; their neighbours are equal: within it. The judge graded no Helpfulness."""
+    scores, rows = [], []
+    for method, forget in (("rule-grpo", 0.0), ("ga", 1.0)):
+        rows.append({"benchmark": "b", "model": "m", "method": method, "target": "1_A", "protocol": "rwku"})
+        rows[-1] |= {"forget_all": forget, "neighbor_all": 0.5, "nat_read": 0.8, "nat_truth": 0.6, "nat_all": 0.7}
+        for side, level, values in (("forget", "2", [forget] * 4), ("neighbor", "1", [0.0, 1.0] * 2)):
+            scores += [
+                {"method": method, "target": "1_A", "protocol": "rwku", "side": side, "level": level}
+                | {"index": i, "score": v}
+                for i, v in enumerate(values)
+            ]
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    pd.DataFrame(scores).to_csv(tmp_path / "scores.csv", index=False)
+    write_table(
+        tmp_path / "summary.csv", tmp_path / "report", ["rule-grpo", "ga"], "b", "m", None, tmp_path / "scores.csv"
+    )
+    md = (tmp_path / "report" / "table.md").read_text()
+    # four 0/1 neighbour probes: all four 0 (or 1) is a 1-in-16 resample, so the 95% interval is [0, 100]
+    assert (
+        "| ReBO (GRPO) | n/a / n/a | - | - | - | 0.0 [0.0, 0.0] | 80.0 | 60.0 | 70.0 | - | - | 50.0 [0.0, 100.0] |"
+        in md
+    )
+    assert "| Help |" not in md and "No Help column" in md
+    assert (
+        "forget All: ReBO (GRPO) 0.0 against GA 100.0 (the best baseline): difference -100.0 [-100.0, -100.0], "
+        "larger than its interval (RULE better)." in md
+    )
+    assert (
+        "neighbor All: ReBO (GRPO) 50.0 against GA 50.0 (the best baseline): difference +0.0 [+0.0, +0.0], "
+        "within its interval" in md
+    )
+    assert "Help" not in (tmp_path / "report" / "table.tex").read_text()
+    table = pd.read_csv(tmp_path / "report" / "table.csv", index_col=0)
+    assert table.loc["ga", "neighbor_all_lo"] < 0.5 < table.loc["ga", "neighbor_all_hi"]

@@ -91,7 +91,7 @@ def bos_tokenizer(tiny_model):
 def test_training_prompt_format_bare_with_one_bos(tiny_model):
     from rulepipe.data.rl_rows import answer
     from rulepipe.prompts import rl_turn
-    from rulepipe.rl.rebo import rl_prompt_ids
+    from rulepipe.rl.rollouts import rl_prompt_ids
 
     tokenizer = bos_tokenizer(tiny_model)
     bos = tokenizer.bos_token_id

@@ -54,3 +54,29 @@ def test_a_row_per_protocol_and_the_table_per_protocol(tmp_path):
     table = pd.read_csv(tmp_path / "report" / "table.csv")
     assert table.set_index("protocol")["forget_all"].to_dict() == {"rule_release": 0.7, "rwku": 0.9}
     assert "70.0" in (tmp_path / "report" / "table.tex").read_text()  # LaTeX: the first protocol's
+
+
+def test_probe_scores_intervals_and_checkpoint_rows(tmp_path):
+    """A run's probes become probe_scores.csv and its 95% intervals; a ReBO run's in-loop
+    evaluations (checkpoints.json beside its eval.json) become rows of their own."""
+
+    def record(values):
+        items = [{"side": "forget", "level": "2", "rouge_l_recall": v} for v in values]
+        items += [{"side": "neighbor", "level": "1", "rouge_l_recall": 1.0}] * 3
+        scores = {"forget": {"qa": sum(values) / len(values), "all": sum(values) / len(values)}}
+        return {"protocol": "rwku", **scores, "neighbor": {"fb": 1.0, "all": 1.0}, "items": items}
+
+    path = tmp_path / "fictional" / "smol" / "rule-grpo" / "1_A" / "eval.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(record([0.0, 1.0])))
+    (path.parent / "checkpoints.json").write_text(json.dumps({"evaluations": [{"step": 4, **record([1.0, 1.0])}]}))
+    (path.parent / "naturalness.json").write_text(json.dumps({"judge_scores": [{"read": 0.5, "truth": None}] * 2}))
+    frame = write_summary([str(path)], tmp_path / "summary.csv", seed=0).set_index("method")
+    assert list(frame.index) == ["rule-grpo", "rule-grpo-step4"]
+    assert (frame.loc["rule-grpo", "forget_all_lo"], frame.loc["rule-grpo", "forget_all_hi"]) == (0.0, 1.0)
+    assert frame.loc["rule-grpo-step4", "forget_qa_lo"] == 1.0 and frame.loc["rule-grpo", "neighbor_all_lo"] == 1.0
+    assert frame.loc["rule-grpo", "nat_read_lo"] == 0.5 and pd.isna(frame.loc["rule-grpo", "nat_truth_lo"])
+    scores = pd.read_csv(tmp_path / "probe_scores.csv")
+    assert len(scores) == 5 + 5 + 4  # two runs' probes, two replies' two criteria
+    write_summary([str(path)], tmp_path / "again.csv", seed=0)
+    assert (tmp_path / "summary.csv").read_bytes() == (tmp_path / "again.csv").read_bytes()

@@ -45,10 +45,17 @@ class Killed(RuntimeError):
     pass
 
 
+def evaluation(session, step):
+    """A stand-in for the probes (evaluation.checkpoints): when it ran, and in which mode."""
+    return {"step": step, "training_mode": session.engine.module.training}
+
+
 def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
+    """... and with the evaluations along the way: every half epoch (3 of 6 steps), in eval mode,
+    the last step excepted, the same ones after a resume."""
     rows = _rows(tiny_model)
     cfg = train_config(epochs=2, learning_rate=1e-3, micro_batch_size=4, zero_stage=2, checkpoint_every=2)
-    train(tiny_model, rows, tmp_path / "straight", cfg)
+    train(tiny_model, rows, tmp_path / "straight", cfg, evaluate=evaluation, eval_every=0.5)
 
     calls = {"n": 0}
 
@@ -59,10 +66,15 @@ def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
         return sft_loss(model, batch, reference)
 
     with pytest.raises(Killed):
-        train(tiny_model, rows, tmp_path / "resumed", cfg, loss_fn=dies_at_step_5)
+        train(tiny_model, rows, tmp_path / "resumed", cfg, loss_fn=dies_at_step_5, evaluate=evaluation, eval_every=0.5)
     assert not (tmp_path / "resumed").exists()
     assert (tmp_path / "resumed.ckpt" / "latest").read_text().strip() == "step4"
-    train(tiny_model, rows, tmp_path / "resumed", cfg)
+    train(tiny_model, rows, tmp_path / "resumed", cfg, evaluate=evaluation, eval_every=0.5)
+    import json
+
+    logs = [json.loads((tmp_path / run / "train_log.json").read_text())["history"] for run in ("straight", "resumed")]
+    evaluations = [[h["evaluation"] for h in log if "evaluation" in h] for log in logs]
+    assert evaluations[0] == evaluations[1] == [{"step": s, "training_mode": False} for s in (3, 6, 9)]
     assert not (tmp_path / "resumed.ckpt").exists()
     a = load_file(tmp_path / "straight" / "model.safetensors")
     b = load_file(tmp_path / "resumed" / "model.safetensors")

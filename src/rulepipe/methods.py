@@ -7,7 +7,8 @@ it prompts the original model with RWKU's unlearning instruction (ICU), what its
 columns count (`tokens`), and for a baseline the loss it trains (objective, regularizer:
 `training.methods`). ReBO's algorithms come from `rl.registry`.
 
-A sweep point (`npo-lr3e-05`) is its method's run at another learning rate: `method_of`.
+A sweep point (`npo-lr3e-05`) is its method's run at another learning rate, and a checkpoint
+(`rule-grpo-step4`, `npo-step12`) its run evaluated part-way through training: `method_of`.
 """
 
 from __future__ import annotations
@@ -65,12 +66,25 @@ _ENTRIES += [
 METHODS: dict[str, Method] = {method.name: method for method in _ENTRIES}  # in the table's row order
 # The baselines a config may list (`baselines.methods`; the schema's enum equals this).
 BASELINES = tuple(name for name, m in METHODS.items() if m.trained_baseline or m.prompts_target)
-SWEEP_SUFFIX = re.compile(r"-lr[0-9.e+-]+$")
+SWEEP_SUFFIX = re.compile(r"(-lr[0-9.e+-]+?)?(-step[0-9]+)?$")
+CHECKPOINT_SUFFIX = re.compile(r"-step([0-9]+)$")
 
 
 def method_of(run: str) -> Method | None:
-    """The method of a run: `npo-lr3e-05` (a sweep point) -> npo's entry; None if unknown."""
-    return METHODS.get(SWEEP_SUFFIX.sub("", run))
+    """The method of a run: `npo-lr3e-05` (a sweep point), `rule-grpo-step4` (a checkpoint)
+    -> its method's entry; None if unknown."""
+    return METHODS.get(SWEEP_SUFFIX.sub("", run, count=1))
+
+
+def checkpoint_run(run: str, step: int) -> str:
+    """The name of `run`'s evaluation after `step` training steps (a point of its curve)."""
+    return f"{run}-step{step}"
+
+
+def curve_of(run: str) -> tuple[str, int | None]:
+    """(the run a point belongs to, its step; None for the finished run)."""
+    found = CHECKPOINT_SUFFIX.search(run)
+    return (run[: found.start()], int(found.group(1))) if found else (run, None)
 
 
 def prompts_target(run: str) -> bool:

@@ -28,13 +28,15 @@ rule original_answers:
 
 
 rule unlearn:
-    """One baseline run: GA / NPO / SimNPO (+GDR / KLR) on the forget corpus, RT, DPO, or a sweep point."""
+    """One baseline run: GA / NPO / SimNPO (+GDR / KLR) on the forget corpus, RT, DPO, or a sweep point;
+    the probes asked along its training every `baselines.eval_every` steps (checkpoints.json: its curve)."""
     input:
         model=ORIGINAL_MODEL,
         target=f"{DATA}/{{target}}/target.json",
         answers=lambda w: [rules.original_answers.output.answers.format(target=w.target)] if needs_answers(w.run) else [],
     output:
         model=directory(f"{R}/{BENCH}/{MODEL}/{{run}}/{{target}}/model"),
+        checkpoints=f"{R}/{BENCH}/{MODEL}/{{run}}/{{target}}/checkpoints.json",
     wildcard_constraints:
         run="|".join(TRAINED_BASELINE_RUNS) or "(?!)",
     params:

@@ -22,12 +22,14 @@ BASELINES = list(config["baselines"]["methods"])  # the table's baseline rows
 TRAINED_BASELINE_RUNS = [run for run, (method, _) in BASELINE_RUNS.items() if registry.METHODS[method].trained_baseline]
 TABLE_METHODS = (["base", "original"] if LEARNS else ["original"]) + RULE_METHODS + BASELINES
 METHODS = TABLE_METHODS + [run for run in BASELINE_RUNS if run not in BASELINES]
+CURVE_RUNS = [f"rule-{a}" for a in ALGORITHMS] + TRAINED_BASELINE_RUNS  # evaluated along training (checkpoints.json)
 DATA = f"{R}/data/{BENCH}"
 BASE_MODEL = f"{R}/models/{MODEL}/base"
 ORIGINAL_MODEL = f"{R}/{BENCH}/{MODEL}/original/model" if LEARNS else BASE_MODEL
 UTILITY_ON = any(limit != 0 for limit in config["utility"]["limits"].values())  # all 0: the utility rule is off
 UTILITY_SETS = f"{DATA}/utility_sets.json" if config["utility"]["path"] and UTILITY_ON else None
 SUMMARY = f"{R}/summary.csv"
+PROBE_SCORES = f"{R}/probe_scores.csv"
 REPORT = f"{R}/report"
 
 wildcard_constraints:

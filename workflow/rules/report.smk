@@ -21,7 +21,8 @@ rule naturalness:
 
 rule summarize:
     """Every evaluated row of this run -> results/summary.csv. Besides each eval.json it reads the
-    files other stages leave (naturalness, MIA, utility) and RULE's token shares (rs_data.json)."""
+    files other stages leave (naturalness, MIA, utility, ReBO's in-loop checkpoint evaluations) and
+    RULE's token shares (rs_data.json); their 95% intervals; every scored probe (probe_scores.csv)."""
     input:
         evals=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/eval.json", method=METHODS, target=TARGETS),
         per_method=expand(
@@ -31,8 +32,10 @@ rule summarize:
             kind=["naturalness", "mia"] + (["utility"] if UTILITY_ON else []),
         ),
         rs_data=expand(f"{R}/{BENCH}/{MODEL}/rs/{{target}}/rs_data.json", target=TARGETS),
+        checkpoints=expand(f"{R}/{BENCH}/{MODEL}/{{method}}/{{target}}/checkpoints.json", method=CURVE_RUNS, target=TARGETS),
     output:
         summary=SUMMARY,
+        scores=PROBE_SCORES,
     params:
         command=command("summarize"),
         settings=settings("summarize"),
@@ -46,6 +49,7 @@ rule table:
     """The paper's table: one row per method, averaged over targets (+ the per-target breakdown)."""
     input:
         summary=SUMMARY,
+        scores=PROBE_SCORES,
     output:
         csv=report(f"{REPORT}/table.csv", caption="../report/table.rst", category="Tables"),
         md=f"{REPORT}/table.md",
@@ -65,10 +69,12 @@ rule tradeoff:
     """Retain against 1 - forget for every run, Pareto fronts, areas above retain thresholds."""
     input:
         summary=SUMMARY,
+        scores=PROBE_SCORES,
     output:
         png=report(f"{REPORT}/tradeoff.png", caption="../report/tradeoff.rst", category="Figures"),
         areas=f"{REPORT}/tradeoff_area.csv",
         points=f"{REPORT}/tradeoff_points.csv",
+        words=f"{REPORT}/tradeoff_area.md",
     params:
         command=command("tradeoff"),
         settings=settings("tradeoff"),

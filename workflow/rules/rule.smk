@@ -74,12 +74,15 @@ rule warm_start:
 
 
 rule rebo:
-    """ReBO online RL from the RS checkpoint (KL to it), rollouts from vLLM with in-place weight updates."""
+    """ReBO online RL from the RS checkpoint (KL to it), rollouts from vLLM with in-place weight updates;
+    the probes asked in-loop every `rule.rebo.eval_every` steps (checkpoints.json: RULE's curve)."""
     input:
         model=rules.warm_start.output.model,
         rl_data=rules.rule_data.output.rl_data,
+        target=f"{DATA}/{{target}}/target.json",
     output:
         model=directory(f"{RULE_DIR}/rule-{{algorithm}}/{{target}}/model"),
+        checkpoints=f"{RULE_DIR}/rule-{{algorithm}}/{{target}}/checkpoints.json",
     wildcard_constraints:
         algorithm="|".join(ALGORITHMS),
     params:

@@ -122,12 +122,16 @@ class TextJudge(Closing):
         """Scores of each group's items and of the labelled set, asked in one call."""
         asked = [judge_prompts(items) for items in groups + [labelled]]
         self.replies = split(self([p for prompts in asked for p in prompts]), [len(a) for a in asked])
-        scored = [[parse_scores(reply) for reply in replies] for replies in self.replies]
-        return scored[:-1], scored[-1]
+        self.scores = [[parse_scores(reply) for reply in replies] for replies in self.replies]
+        return self.scores[:-1], self.scores[-1]
 
     def written(self, group: int) -> dict:
-        """What `naturalness.json` keeps of a group's grading: the judge's replies."""
-        return {"judge_replies": self.replies[group]}
+        """What `naturalness.json` keeps of a group's grading: the judge's replies and each reply's
+        scores (the sample of the report's intervals)."""
+        return {
+            "judge_replies": self.replies[group],
+            "judge_scores": [{k: s[k] for k in self.criteria} for s in self.scores[group]],
+        }
 
 
 class LocalJudge(TextJudge):

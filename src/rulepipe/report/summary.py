@@ -3,7 +3,13 @@
 Rows come from the evaluation JSONs at results/<benchmark>/<model>/<method>/<target>/eval.json,
 joined with the files other stages leave beside them (`naturalness.json`, `utility.json`,
 `mia.json`) and RULE's token budget (`rule/<target>/budget.json`); later metrics add columns,
-never new files to join by hand.
+never new files to join by hand. A trained run's in-loop evaluations (ReBO's and the baselines':
+`checkpoints.json` beside its eval.json) add a row per checkpoint (`rule-grpo-step4`), the points
+of its trade-off curve.
+
+Beside it, `probe_scores.csv` holds every scored unit (a probe's ROUGE-L recall, a reply's judge
+score) of those rows: the sample that `report.intervals` resamples. summary.csv's `{column}_lo`
+and `{column}_hi` are the 95% intervals of the forget, neighbor and naturalness columns.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from rulepipe.io import read_json, write_text
-from rulepipe.methods import method_of
+from rulepipe.methods import checkpoint_run, method_of
+from rulepipe.report import intervals
 
 KEY_COLUMNS = ["benchmark", "model", "method", "target", "protocol"]
 SCORE_COLUMNS = ["forget_fb", "forget_qa", "forget_aa", "forget_all", "neighbor_fb", "neighbor_qa", "neighbor_all"]
@@ -23,9 +30,11 @@ PROXY_COLUMNS = ["refusal_rate", "named_rate", "repetition_rate", "distinct_2", 
 INFO_COLUMNS = ["judge", "judge_parse_rate", "judge_calibrated", "judge_read_auc", "judge_truth_auc", "empty_levels"]
 UTILITY_COLUMNS = ["mmlu", "bbh", "truthfulqa_mc1", "truthfulqa_mc2", "triviaqa_em", "triviaqa_f1", "fluency"]
 MIA_COLUMNS = {"mia_forget_loss": "forget_loss", "mia_retain_loss": "retain_loss", "mia_auc": "auc_loss"}
+INTERVAL_COLUMNS = [f"{column}_{end}" for column in intervals.COLUMNS for end in ("lo", "hi")]
 COLUMNS = (
     KEY_COLUMNS
     + SCORE_COLUMNS
+    + INTERVAL_COLUMNS
     + TOKEN_COLUMNS
     + NATURALNESS_COLUMNS
     + PROXY_COLUMNS
@@ -52,25 +61,68 @@ def token_shares(run: str, method_root: Path, target: str) -> tuple[float, float
     return {"none": (0.0, 0.0), "forget": (100.0, 0.0), "forget+retain": (100.0, 100.0)}[method.tokens]
 
 
-def summary_rows(path: str | Path) -> list[dict]:
-    """One row per evaluation protocol in an eval.json (a record from before protocols: rwku)."""
+def summary_rows(path: str | Path) -> tuple[list[dict], list[dict]]:
+    """One row per evaluation protocol in an eval.json (a record from before protocols: rwku), and
+    a row per in-loop checkpoint evaluation beside it; with the probe scores of those rows."""
     path = Path(path)
     benchmark, model, method, target = path.parts[-5:-1]
     record = read_json(path)
-    protocols = record.get("protocols") or {record.get("protocol", "rwku"): record}
-    shared = shared_columns(path, method, target)
+    runs = [(method, record, shared_columns(path, method, target))]
+    checkpoints = path.with_name("checkpoints.json")
+    if checkpoints.exists():  # in-loop evaluations along training: the run's curve
+        runs += [(checkpoint_run(method, c["step"]), c, {}) for c in read_json(checkpoints)["evaluations"]]
+    rows, scores = [], []
+    for run, evaluated, shared in runs:
+        protocols = evaluated.get("protocols") or {evaluated.get("protocol", "rwku"): evaluated}
+        for protocol, result in protocols.items():
+            row = {"benchmark": benchmark, "model": model, "method": run, "target": target, "protocol": protocol}
+            empty = []
+            for side in ("forget", "neighbor"):
+                for key in ("fb", "qa", "aa", "all"):
+                    if key in result[side]:
+                        row[f"{side}_{key}"] = result[side][key]
+                empty += [f"{side}_{key}" for key, n in result[side].get("count", {}).items() if n == 0]
+            if empty:  # benchmark.allow_empty_levels: the All columns average the other levels
+                row["empty_levels"] = " ".join(empty)
+            rows.append(row | shared)
+            own = evaluated.get("items", []) if protocol == first_protocol(evaluated) else []
+            items = result.get("items") or own
+            scores += probe_scores(run, target, protocol, items)
+        if run == method:
+            scores += judge_scores(path.with_name("naturalness.json"), run, target, first_protocol(evaluated))
+    return rows, scores
+
+
+def first_protocol(record: dict) -> str:
+    """The protocol whose items are the record's own (`items`; the others keep theirs inside)."""
+    return record.get("protocol", "rwku")
+
+
+def probe_scores(run: str, target: str, protocol: str, items: list[dict]) -> list[dict]:
+    """A row per scored probe: its side, level, position within them, ROUGE-L recall."""
+    seen: dict[tuple[str, str], int] = {}
     rows = []
-    for protocol, scores in protocols.items():
-        row = {"benchmark": benchmark, "model": model, "method": method, "target": target, "protocol": protocol}
-        empty = []
-        for side in ("forget", "neighbor"):
-            for key in ("fb", "qa", "aa", "all"):
-                if key in scores[side]:
-                    row[f"{side}_{key}"] = scores[side][key]
-            empty += [f"{side}_{key}" for key, n in scores[side].get("count", {}).items() if n == 0]
-        if empty:  # benchmark.allow_empty_levels: the All columns average the other levels
-            row["empty_levels"] = " ".join(empty)
-        rows.append(row | shared)
+    for item in items:
+        part = (item["side"], str(item["level"]))
+        seen[part] = seen.get(part, -1) + 1
+        rows.append(
+            {"method": run, "target": target, "protocol": protocol, "side": part[0], "level": part[1]}
+            | {"index": seen[part], "score": item["rouge_l_recall"]}
+        )
+    return rows
+
+
+def judge_scores(path: Path, run: str, target: str, protocol: str) -> list[dict]:
+    """A row per graded reply and criterion of a naturalness.json that kept them (None: ungraded)."""
+    if not path.exists():
+        return []
+    rows = []
+    for index, graded in enumerate(read_json(path).get("judge_scores", [])):
+        for criterion, value in graded.items():
+            rows.append(
+                {"method": run, "target": target, "protocol": protocol, "side": f"nat_{criterion}", "level": "0"}
+                | {"index": index, "score": float("nan") if value is None else value}
+            )
     return rows
 
 
@@ -95,11 +147,22 @@ def shared_columns(path: Path, method: str, target: str) -> dict:
     return row
 
 
-def write_summary(evals: list[str], out: str | Path) -> pd.DataFrame:
-    """The rows of `evals` (the run's eval.json files, each read with the files beside it)."""
-    rows = [row for p in sorted({str(Path(p)) for p in evals}) for row in summary_rows(p)]
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+def write_summary(
+    evals: list[str], out: str | Path, seed: int = 0, scores_out: str | Path | None = None
+) -> pd.DataFrame:
+    """The rows of `evals` (the run's eval.json files, each read with the files beside it) with
+    their 95% intervals -> `out`; their scored probes -> `scores_out` (probe_scores.csv beside)."""
+    rows, scores = [], []
+    for path in sorted({str(Path(p)) for p in evals}):
+        found, scored = summary_rows(path)
+        rows += found
+        scores += scored
+    frame = pd.DataFrame(rows).reindex(columns=[c for c in COLUMNS if c not in INTERVAL_COLUMNS])
+    score_frame = pd.DataFrame(scores, columns=intervals.SCORE_FRAME)
+    bounds = intervals.interval_frame(score_frame, seed)
+    frame = frame.merge(bounds, on=intervals.RUN, how="left").reindex(columns=COLUMNS)
     frame = frame.sort_values(KEY_COLUMNS).reset_index(drop=True)
+    write_text(scores_out or Path(out).with_name("probe_scores.csv"), score_frame.to_csv(index=False))
     write_text(out, frame.to_csv(index=False, float_format="%.4f"))
-    print(f"[summarize] {len(frame)} rows -> {out}", flush=True)
+    print(f"[summarize] {len(frame)} rows, {len(score_frame)} scored probes and replies -> {out}", flush=True)
     return frame

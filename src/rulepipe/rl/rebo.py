@@ -16,7 +16,8 @@ out, scores with the one reward; rewards (and response lengths, and PPO's raw ad
 gathered so that every rank computes the advantages of the whole batch with the one definition
 (`rl.algorithms`), then each updates on its own sequences, `num_iterations` times (the clip
 ratios act from the second pass on). A killed run resumes from its last checkpoint with the
-same prompt order.
+same prompt order. Every `eval_every` steps the policy, pushed into the rollout engine, is asked
+the target's probes (`evaluation.checkpoints`): the points of its trade-off curve.
 """
 
 from __future__ import annotations
@@ -29,30 +30,30 @@ from pathlib import Path
 import torch
 
 from rulepipe.data.rl_rows import RLRow, read_rows
-from rulepipe.generation import SamplingConfig, make_generator, vllm_available
+from rulepipe.data.target import Target
+from rulepipe.evaluation.checkpoints import due, evaluate_checkpoint, shown, write_checkpoints
 from rulepipe.io import DataError
-from rulepipe.prompts import encode_prompt, pad_id, render, rl_turn, stop_token_ids
+from rulepipe.prompts import pad_id, stop_token_ids
 from rulepipe.reward import RewardWeights, is_refusal, refusal_reward
 from rulepipe.rl.algorithms import (
     clipped_policy_loss,
-    gae,
     grpo_advantages,
     low_var_kl,
     masked_mean,
     reinforce_pp_advantages,
     reinforce_pp_baseline_advantages,
     token_logprobs,
-    value_loss,
-    whitening,
 )
+from rulepipe.rl.batch import Sample, all_ranks, pack
+from rulepipe.rl.ppo import ppo_advantages
 from rulepipe.rl.registry import ALGORITHMS
+from rulepipe.rl.rollouts import push_weights, rollout, rollout_generator
 from rulepipe.training.engine import (
     TrainConfig,
     checkpoint_written,
     fingerprint,
     finish,
     frozen_reference,
-    gathered_parameters,
     open_session,
     progress,
     save_checkpoint,
@@ -81,21 +82,12 @@ class ReboConfig:
     dual_clip: float
     micro_batch_size: int
     checkpoint_every: int
+    eval_every: int
     critic_learning_rate: float
     gamma: float
     lam: float
     value_clip: float
     prompt_format: str = "bare"
-
-
-@dataclass
-class Sample:
-    """One rollout as trained on: prompt ids, completion ids (with the stop token where it is
-    trained), and the advantage of each completion token."""
-
-    prompt: list[int]
-    completion: list[int]
-    advantages: list[float]
 
 
 def pick_prompts(forget: list[RLRow], boundary: list[RLRow], count: int, step: int, seed: int) -> list[RLRow]:
@@ -117,18 +109,18 @@ def advantages_of(algorithm: str, rewards: torch.Tensor, lengths: torch.Tensor) 
     raise ValueError(f"no sequence-level advantage for ReBO algorithm {algorithm!r} (one of {sorted(ALGORITHMS)})")
 
 
-def all_ranks(value, world: int) -> list:
-    """Every rank's `value` in rank order (one small object per rank; a collective)."""
-    if world == 1:
-        return [value]
-    import torch.distributed as dist
-
-    gathered = [None] * world
-    dist.all_gather_object(gathered, value)
-    return gathered
-
-
-def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: str, seed: int = 0) -> dict:
+def rebo(
+    policy_dir: str,
+    rl_data: str,
+    out_dir: str,
+    params: dict,
+    algorithm: str,
+    seed: int = 0,
+    target_path: str | None = None,
+    checkpoints_out: str | None = None,
+) -> dict:
+    """One ReBO run -> the policy (an HF directory at `out_dir`); with a target, its in-loop
+    evaluations every `eval_every` steps -> `checkpoints_out`."""
     settings = {k: v for k, v in params["rule"]["rebo"].items() if k != "algorithms"}
     cfg = ReboConfig(algorithm=algorithm, prompt_format=params["rule"]["prompt_format"], **settings)
     weights = RewardWeights(**params["rule"]["reward"])
@@ -159,9 +151,12 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
                 f"{critic.step}; delete the directory to start this run again"
             )
     reference = frozen_reference(policy_dir, session)
+    probes = (Target.load(target_path), params["evaluation"]["max_new_tokens"]) if target_path else None
     with rollout_generator(policy_dir, session, params["generation"], seed) as generator:
         started, models = time.time(), (session, critic, reference, generator)
-        timings = run_steps(models, (forget, boundary), cfg, weights, seed, checkpoint_dir, started)
+        timings = run_steps(models, (forget, boundary), cfg, weights, seed, checkpoint_dir, started, probes)
+        if checkpoints_out and session.rank == 0:
+            write_checkpoints(checkpoints_out, session.history)
         log = {
             "algorithm": cfg.algorithm,
             "config": cfg.__dict__,
@@ -175,9 +170,12 @@ def rebo(policy_dir: str, rl_data: str, out_dir: str, params: dict, algorithm: s
     return log
 
 
-def run_steps(models, rows, cfg: ReboConfig, weights, seed: int, checkpoint_dir: Path, started: float) -> list:
+def run_steps(
+    models, rows, cfg: ReboConfig, weights, seed: int, checkpoint_dir: Path, started: float, probes=None
+) -> list:
     """Steps from the session's (a resumed run's) to the last: rollout, score, advantages,
-    update, log, and a checkpoint every `checkpoint_every`. `models`: the policy's session, the
+    update, log, an evaluation every `eval_every` (with `probes`: the target and the new-token
+    limit) and a checkpoint every `checkpoint_every`. `models`: the policy's session, the
     critic's (PPO) or None, the frozen reference, the rollout engine; `rows`: (forget, boundary).
     The history grows in the session (it travels in the checkpoint); returns the seconds each
     step spent generating, training and pushing weights to the engine."""
@@ -205,6 +203,11 @@ def run_steps(models, rows, cfg: ReboConfig, weights, seed: int, checkpoint_dir:
             {"step": step + 1, "generate": round(t_gen, 2), "train": round(t_train, 2), "sync": round(t_sync, 2)}
         )
         record = log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)
+        if probes is not None and due(step + 1, cfg.eval_every, cfg.steps):
+            if pushes:  # the engine generates with the weights just learned
+                t_sync += push_weights(generator, session)
+                stale = False
+            record["evaluation"] = evaluate_policy(generator, session, probes, step + 1)
         session.history.append(record)
         if cfg.checkpoint_every and (step + 1) % cfg.checkpoint_every == 0 and step + 1 < cfg.steps:
             save_checkpoint(session.engine, checkpoint_dir, step + 1, session.history)
@@ -212,6 +215,18 @@ def run_steps(models, rows, cfg: ReboConfig, weights, seed: int, checkpoint_dir:
                 save_checkpoint(critic.engine, checkpoint_dir / "critic", step + 1)
             checkpoint_written(step + 1)
     return timings
+
+
+def evaluate_policy(generator, session, probes, step: int) -> dict:
+    """The policy after `step` steps asked the target's probes (every rank asks all of them: the
+    ranks of a tensor-parallel engine, or of HF generation under ZeRO-3, step together)."""
+    target, max_new_tokens = probes
+    session.engine.eval()
+    record = evaluate_checkpoint(generator, target, step, max_new_tokens)
+    session.engine.train()
+    if session.rank == 0:
+        print(f"[rebo] {shown(record)}", flush=True)
+    return record
 
 
 def train_config(cfg: ReboConfig, world: int, seed: int, params: dict, learning_rate: float) -> TrainConfig:
@@ -234,69 +249,6 @@ def train_config(cfg: ReboConfig, world: int, seed: int, params: dict, learning_
         scheduler="constant",
         checkpoint_every=cfg.checkpoint_every,
     )
-
-
-def rollout_generator(policy_dir: str, session, gen: dict, seed: int):
-    """vLLM colocated with the policy on each rank (sleeping during updates where enabled), or
-    HF `generate` on the policy itself, which under ZeRO-3 on several ranks keeps every rank
-    stepping until all finish (`synced`: each forward pass is a collective)."""
-    if gen["backend"] == "vllm" or (gen["backend"] == "auto" and vllm_available()):
-        return make_generator(
-            policy_dir,
-            "vllm",
-            seed=seed,
-            gpu_memory_utilization=gen["gpu_memory_utilization"],
-            max_model_len=gen["max_model_len"],
-            sleep_mode=gen["sleep_mode"],
-            tensor_parallel_size=gen["tensor_parallel_size"],
-        )
-    from rulepipe.generation.hf_backend import HFGenerator
-
-    return HFGenerator(
-        policy_dir,
-        seed=seed,
-        batch_size=gen["batch_size"],
-        model=session.engine.module,
-        tokenizer=session.tokenizer,
-        synced=session.world > 1 and session.zero_stage == 3,
-    )
-
-
-def push_weights(generator, session) -> float:
-    """The policy's weights into the rollout engine in place, streamed from the gathered
-    parameters (every rank takes part in each gather); returns the seconds it took."""
-    t0 = time.time()
-    generator.update_weights(gathered_parameters(session))
-    return time.time() - t0
-
-
-def rl_prompt_ids(tokenizer, row: RLRow, prompt_format: str) -> list[int]:
-    """A training prompt's token ids: chat template, one BOS, `rule.prompt_format`'s user turn."""
-    return encode_prompt(tokenizer, render(tokenizer, *rl_turn(row.prompt, row.format, prompt_format)))
-
-
-def rollout(generator, session, batch: list[RLRow], cfg: ReboConfig, stops: list[int], seed: int, step: int):
-    """This rank's prompts -> (samples, completions per prompt, seconds). A completion that
-    ended on a stop token is trained with it (`train_stop_token`, the release's EOS)."""
-    t0 = time.time()
-    prompt_ids = [rl_prompt_ids(session.tokenizer, r, cfg.prompt_format) for r in batch]
-    sampling = SamplingConfig(
-        n=cfg.rollouts,
-        temperature=cfg.temperature,
-        top_p=cfg.top_p,
-        max_tokens=cfg.max_new_tokens,
-        seed=seed * 100003 + step + 1_000_003 * session.rank,
-    )
-    session.engine.eval()
-    rollouts = generator.generate(prompt_ids, sampling, stops)
-    generator.sleep()  # vLLM frees its GPU memory for the update (where sleep mode is on)
-    session.engine.train()
-    samples = []
-    for ids, completions in zip(prompt_ids, rollouts):
-        for c in completions:
-            stop = [c.stop_token_id] if cfg.train_stop_token and c.stop_token_id is not None else []
-            samples.append(Sample(ids, list(c.token_ids) + stop, []))
-    return samples, rollouts, time.time() - t0
 
 
 def score(batch: list[RLRow], rollouts, weights: RewardWeights) -> torch.Tensor:
@@ -332,91 +284,6 @@ def assign_advantages(samples: list[Sample], advantages: torch.Tensor) -> None:
     """A sequence's advantage on each of its tokens."""
     for sample, value in zip(samples, advantages.flatten().tolist(), strict=True):
         sample.advantages = [value] * len(sample.completion)
-
-
-def ppo_advantages(critic, samples: list[Sample], rewards: torch.Tensor, cfg: ReboConfig) -> dict:
-    """PPO: the critic's values on every response token, GAE with the reward on the last
-    token, advantages whitened over every response token of every rank (into `samples`); then
-    the critic's update towards the returns. Returns the critic's log values."""
-    packed = [
-        pack(samples[i : i + cfg.micro_batch_size], pad_id(critic.tokenizer), critic.engine.device)
-        for i in range(0, len(samples), cfg.micro_batch_size)
-    ]
-    values = critic_values(critic, packed)
-    rewards_left = rewards.flatten().tolist()
-    raw, returns = [], []
-    for (_, _, mask, _), value in zip(packed, values):
-        token_rewards = torch.zeros_like(value)
-        for row in range(mask.shape[0]):  # the outcome reward sits on the last response token
-            positions = mask[row].nonzero()
-            reward = rewards_left.pop(0)
-            if len(positions):
-                token_rewards[row, positions[-1]] = reward
-        advantage, ret = gae(token_rewards, value, mask, cfg.gamma, cfg.lam)
-        raw.append(advantage)
-        returns.append(ret)
-    mean, scale = token_statistics([(a, m) for a, (_, _, m, _) in zip(raw, packed)], critic.world)
-    for k, (advantage, (_, _, mask, _)) in enumerate(zip(raw, packed)):
-        whitened = ((advantage - mean) * scale * mask).tolist()
-        for row, sample in enumerate(samples[k * cfg.micro_batch_size : (k + 1) * cfg.micro_batch_size]):
-            start = len(sample.prompt) - 1
-            sample.advantages = whitened[row][start : start + len(sample.completion)]
-    loss = update_critic(critic, packed, values, returns, cfg)
-    count = sum(m.sum().item() for _, _, m, _ in packed)
-    value_mean = sum((v * m).sum().item() for v, (_, _, m, _) in zip(values, packed)) / max(count, 1)
-    return {"value_loss": loss, "value_mean": value_mean}
-
-
-def critic_values(critic, packed) -> list[torch.Tensor]:
-    """V at every position that predicts a completion token (0 elsewhere), per micro-batch."""
-    critic.engine.eval()
-    with torch.no_grad(), critic.forward_precision():
-        values = [
-            critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float() * mask
-            for ids, att, mask, _ in packed
-        ]
-    critic.engine.train()
-    return values
-
-
-def token_statistics(parts: list[tuple[torch.Tensor, torch.Tensor]], world: int) -> tuple[float, float]:
-    """Mean and 1 / sqrt(unbiased var + 1e-8) of the masked values over every rank's tokens."""
-    count = sum(m.sum().item() for _, m in parts)
-    total = sum((v * m).sum().item() for v, m in parts)
-    squares = sum((v**2 * m).sum().item() for v, m in parts)
-    return whitening(*(sum(x) for x in zip(*all_ranks((count, total, squares), world))))
-
-
-def update_critic(critic, packed, values, returns, cfg: ReboConfig) -> float:
-    """`num_iterations` optimizer steps of the clipped value loss; its mean."""
-    losses = []
-    for _ in range(cfg.num_iterations):
-        for (ids, att, mask, _), old, ret in zip(packed, values, returns):
-            with critic.forward_precision():
-                predicted = critic.engine(input_ids=ids, attention_mask=att).logits[:, :-1, 0].float()
-                loss = value_loss(predicted, ret, old, mask, cfg.value_clip)
-            critic.engine.backward(loss)
-            critic.engine.step()
-            losses.append(loss.item())
-    return sum(losses) / len(losses)
-
-
-def pack(part: list[Sample], pad_id: int, device):
-    """Right-padded prompt + completion ids, attention, the mask of positions that predict a
-    completion token, and those positions' advantages: [batch, width] ([batch, width - 1])."""
-    width = max(len(s.prompt) + len(s.completion) for s in part)
-    ids = torch.full((len(part), width), pad_id, dtype=torch.long)
-    attention = torch.zeros_like(ids)
-    mask = torch.zeros((len(part), width - 1))
-    advantages = torch.zeros((len(part), width - 1))
-    for row, sample in enumerate(part):
-        sequence = sample.prompt + sample.completion
-        ids[row, : len(sequence)] = torch.tensor(sequence)
-        attention[row, : len(sequence)] = 1
-        mask[row, len(sample.prompt) - 1 : len(sequence) - 1] = 1  # positions predicting completion tokens
-        if sample.advantages:
-            advantages[row, len(sample.prompt) - 1 : len(sequence) - 1] = torch.tensor(sample.advantages)
-    return ids.to(device), attention.to(device), mask.to(device), advantages.to(device)
 
 
 def update(session, reference, samples: list[Sample], cfg: ReboConfig) -> dict:

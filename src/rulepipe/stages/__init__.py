@@ -45,7 +45,9 @@ STAGES = {
     "prepare_model": Stage(("model",), "cpu"),
     "learn": Stage(("learn", "training"), "training"),
     "original_answers": Stage(("generation", "baselines.answer_max_new_tokens")),
-    "unlearn": Stage(("baselines", "training"), "training", cpu_threads=UNLEARN),
+    "unlearn": Stage(
+        ("baselines", "training", "evaluation.max_new_tokens", "generation.batch_size"), "training", cpu_threads=UNLEARN
+    ),
     "score": Stage(("generation", "evaluation", "utility", "mia"), cpu_threads=SCORING),
     "muse_eval": Stage(("generation", "benchmark.muse", "mia"), cpu_threads=SCORING),
     "muse_table": Stage((), "cpu"),
@@ -53,13 +55,13 @@ STAGES = {
     "rs_sample": Stage(("rule.warm_start", "rule.reward", "rule.prompt_format", "generation")),
     "warm_start": Stage(("rule.warm_start", "rule.prompt_format", "training"), "training"),
     "rebo": Stage(
-        ("rule.rebo", "rule.reward", "rule.prompt_format", "generation", "training"),
+        ("rule.rebo", "rule.reward", "rule.prompt_format", "generation", "training", "evaluation.max_new_tokens"),
         "training",
         drop=("rule.rebo.algorithms",),  # one run is one algorithm (a wildcard): adding one reruns no other
     ),
     "rebo_curves": Stage((), "cpu"),
     "naturalness": Stage(("naturalness", "generation")),
-    "summarize": Stage((), "cpu", found_beside=("per_method", "rs_data")),
+    "summarize": Stage((), "cpu", found_beside=("per_method", "rs_data", "checkpoints")),
     "table": Stage(("benchmark.name", "model.name", "evaluation.protocols"), "cpu"),
     "tradeoff": Stage(("benchmark.name", "model.name", "evaluation.protocols"), "cpu"),
 }

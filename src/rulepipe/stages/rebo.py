@@ -1,4 +1,5 @@
-"""The rebo stage: ReBO online RL from the RS checkpoint, one algorithm (`rulepipe.rl.rebo`)."""
+"""The rebo stage: ReBO online RL from the RS checkpoint, one algorithm (`rulepipe.rl.rebo`), and
+its in-loop evaluations along the way (`checkpoints.json`)."""
 
 from __future__ import annotations
 
@@ -6,4 +7,13 @@ from rulepipe.rl.rebo import rebo
 
 
 def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
-    rebo(inputs["model"], inputs["rl_data"], outputs["model"], params, params["algorithm"], seed=seed)
+    rebo(
+        inputs["model"],
+        inputs["rl_data"],
+        outputs["model"],
+        params,
+        params["algorithm"],
+        seed=seed,
+        target_path=inputs["target"],
+        checkpoints_out=outputs["checkpoints"],
+    )

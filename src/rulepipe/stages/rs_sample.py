@@ -7,6 +7,10 @@
   answers each forget prompt k times and each boundary prompt plainly; the reward keeps
   natural refusals that name the target and correct boundary answers.
 
+Either recipe starts from a seeded share of ReBO's prompts (`rule.warm_start.query_share`, each
+side apart): the paper's RS trains on 6.29% of the forget corpus, about half of RULE's 12.1%, and
+leaves the rest of the boundary to ReBO.
+
 rs_data.json also holds the "# Tokens" of the RS row (what it trains on: prompts and
 responses) and of the RULE rows (RS's texts together with ReBO's prompts, each text once),
 as percent of the target's forget corpus.
@@ -15,6 +19,9 @@ A stage of its own so that the warm start's multi-process training launch never 
 generator (each rank would build its own engine)."""
 
 from __future__ import annotations
+
+import math
+import random
 
 from rulepipe.data.budget import token_report
 from rulepipe.data.rl_rows import RLRow, read_rows
@@ -114,15 +121,28 @@ def trained_tokens(tokenizer, target: Target, kept: list[dict], rows: list[RLRow
     return {"rs": rs, "rule": rule}
 
 
+def warm_start_rows(rows: list[RLRow], share: float, seed: int) -> list[RLRow]:
+    """A seeded `share` of each side's rows (at least one of a side that has any), in their order."""
+    chosen = set()
+    for forget in (True, False):
+        side = [i for i, row in enumerate(rows) if row.forget == forget]
+        count = min(len(side), max(1, math.ceil(share * len(side)))) if side else 0
+        chosen |= set(random.Random(seed * 7907 + forget).sample(side, count))
+    return [row for i, row in enumerate(rows) if i in chosen]
+
+
 def rs_sample(model_dir: str, rl_data: str, target_path: str, out_path: str, params: dict, seed: int = 0) -> dict:
     from transformers import AutoTokenizer
 
     rows = read_rows(rl_data)
+    share = params["rule"]["warm_start"]["query_share"]
+    steering = warm_start_rows(rows, share, seed)
     if params["rule"]["warm_start"]["recipe"] == "templated":
-        kept, report = templated(rows)
+        kept, report = templated(steering)
     else:
-        kept, report = rejection_sample(model_dir, rows, params, seed)
+        kept, report = rejection_sample(model_dir, steering, params, seed)
         report["recipe"] = "rejection_sampling"
+    report["query_share"] = {"share": share, "rows": len(steering), "of": len(rows)}
     report["tokens"] = trained_tokens(AutoTokenizer.from_pretrained(model_dir), Target.load(target_path), kept, rows)
     write_json(out_path, {"report": report, "examples": kept})
     print(f"[rs_sample] {report} -> {out_path}", flush=True)

@@ -15,4 +15,6 @@ def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
         params["benchmark"]["name"],
         params["model"]["name"],
         params["evaluation"]["protocols"],
+        inputs["scores"],
+        seed,
     )

@@ -4,17 +4,20 @@ trained from the original model with the same DeepSpeed trainer as every other s
 Data, as RWKU builds it: GA / NPO / SimNPO on 100% of the target's forget corpus; RT on
 refusals (naming the target) to every question of the forget-question pool; DPO with those
 refusals preferred over the original model's own greedy answers; GDR / KLR add the retain corpus.
+Every `baselines.eval_every` steps the model being trained is asked the target's probes (its
+trade-off curve: `checkpoints.json`, as ReBO's).
 """
 
 from __future__ import annotations
 
 from rulepipe.config import baseline_runs
 from rulepipe.data.target import Target
+from rulepipe.evaluation.checkpoints import on_training_model, write_checkpoints
 from rulepipe.io import DataError, read_json
 from rulepipe.prompts import REFUSAL_TEMPLATES, rl_turn
 from rulepipe.stages import optional
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts, with_group
-from rulepipe.training.engine import TrainConfig, train
+from rulepipe.training.engine import TrainConfig, init_distributed, train
 from rulepipe.training.methods import CORPUS_OBJECTIVES, MethodSpec, make_loss, parse_method
 
 
@@ -54,7 +57,14 @@ def training_rows(spec: MethodSpec, target: Target, tokenizer, max_length: int, 
 
 
 def unlearn(
-    model_dir: str, target_path: str, out_dir: str, run: str, params: dict, answers: str | None = None, seed: int = 0
+    model_dir: str,
+    target_path: str,
+    out_dir: str,
+    run: str,
+    params: dict,
+    answers: str | None = None,
+    seed: int = 0,
+    checkpoints_out: str | None = None,
 ) -> dict:
     from transformers import AutoTokenizer
 
@@ -74,7 +84,8 @@ def unlearn(
         flush=True,
     )
     reference = model_dir if spec.needs_reference else None
-    return train(
+    evaluate = on_training_model(target, params["evaluation"]["max_new_tokens"], params["generation"]["batch_size"])
+    result = train(
         model_dir,
         rows,
         out_dir,
@@ -83,9 +94,23 @@ def unlearn(
         reference_dir=reference,
         stage="baselines",
         settings={k: v for k, v in cfg.items() if k not in ("methods", "sweep")} | {"run": run},
+        evaluate=evaluate if checkpoints_out else None,
+        eval_every=cfg["eval_every"],
     )
+    if checkpoints_out and init_distributed()[0] == 0:  # rank 0, after the save's barrier
+        write_checkpoints(checkpoints_out, read_json(f"{out_dir}/train_log.json")["history"])
+    return result
 
 
 def run(inputs: dict, outputs: dict, params: dict, seed: int) -> None:
     answers = optional(inputs, "answers")
-    unlearn(inputs["model"], inputs["target"], outputs["model"], params["run"], params, answers, seed)
+    unlearn(
+        inputs["model"],
+        inputs["target"],
+        outputs["model"],
+        params["run"],
+        params,
+        answers,
+        seed,
+        outputs["checkpoints"],
+    )

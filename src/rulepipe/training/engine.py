@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 
 from rulepipe.device import autocast_dtype, compute_dtype, forward_precision, on_cpu
+from rulepipe.evaluation.checkpoints import due
 from rulepipe.io import DataError, atomic_dir, write_json
 from rulepipe.prompts import pad_id
 from rulepipe.training.data import check_supervision, collate
@@ -417,16 +418,22 @@ def train(
     reference_dir: str | Path | None = None,
     stage: str = "train",
     settings: dict | None = None,
+    evaluate: Callable[[Session, int], dict] | None = None,
+    eval_every: float = 0,
 ) -> dict:
     """Fine-tune the model in `model_dir` on tokenized `rows`; save an HF model to `out_dir`.
     With `reference_dir`, the loss also gets that model, frozen (`frozen_reference`). `stage`
     is the config section that owns the settings (`learn`, `baselines`), named in errors;
-    `settings`, that section (loss coefficients and all), is bound into the checkpoints."""
+    `settings`, that section (loss coefficients and all), is bound into the checkpoints.
+    `evaluate(session, step)` runs every `eval_every` epochs (rounded to whole steps), the last
+    step excepted (every rank calls it); its record joins that step's history (`evaluation`), so
+    a resumed run keeps it."""
     supervision = check_supervision(rows, stage, cfg.max_length)
     _, world = init_distributed()
     per_step = cfg.micro_batch_size * cfg.gradient_accumulation * world
     steps_per_epoch = max(1, math.ceil(len(rows) / per_step))
     total_steps = max(1, math.ceil(steps_per_epoch * cfg.epochs))
+    eval_steps = max(1, round(eval_every * steps_per_epoch)) if eval_every > 0 else 0
     checkpoint_dir = Path(checkpoint_dir or f"{out_dir}.ckpt")
     mark = fingerprint(cfg, model_dir, rows, settings=settings or {}, reference=str(reference_dir))
     session = open_session(model_dir, cfg, total_steps, checkpoint_dir, mark)
@@ -461,6 +468,10 @@ def train(
             "loss": sum(losses) / len(losses),
             "lr": session.scheduler.get_last_lr()[0],
         }
+        if evaluate is not None and due(step, eval_steps, total_steps):
+            engine.eval()
+            record["evaluation"] = evaluate(session, step)
+            engine.train()
         history.append(record)
         if rank == 0 and (step % max(1, total_steps // 50) == 0 or step == total_steps):
             progress(

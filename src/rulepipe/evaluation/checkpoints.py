@@ -22,19 +22,17 @@ def due(step: int, every: int, total: int) -> bool:
     return every > 0 and step % every == 0 and step < total
 
 
-def evaluate_checkpoint(generator, target: Target, step: int, max_new_tokens: int) -> dict:
+def evaluate_checkpoint(generator, target: Target, step: int, max_new_tokens: int, log_as: str | None = None) -> dict:
     """The probes' record at `step` (RWKU's protocol), without its wall time (a record is
-    the same on every run of the same seed and config)."""
+    the same on every run of the same seed and config); `log_as`: the tag of its log line
+    (None: no line, as on ranks other than 0)."""
     record = evaluate_target(generator, target, None, "rwku", {"max_new_tokens": max_new_tokens})
     record["generation"].pop("seconds", None)
+    if log_as:
+        scores = [(side, record[side]["all"]) for side in ("forget", "neighbor")]
+        text = ", ".join(f"{side} All {'-' if v is None else f'{v:.3f}'}" for side, v in scores)  # - : no probes
+        print(f"[{log_as}] step {step}: {text} (in-loop, rwku)", flush=True)
     return {"step": step, **record}
-
-
-def shown(record: dict) -> str:
-    """A log line of an in-loop record (a side without probes shows -)."""
-    scores = [(side, record[side]["all"]) for side in ("forget", "neighbor")]
-    text = ", ".join(f"{side} All {'-' if v is None else f'{v:.3f}'}" for side, v in scores)
-    return f"step {record['step']}: {text} (in-loop, rwku)"
 
 
 def on_training_model(target: Target, max_new_tokens: int, batch_size: int):
@@ -50,10 +48,8 @@ def on_training_model(target: Target, max_new_tokens: int, batch_size: int):
             made["generator"] = HFGenerator(
                 "", batch_size=batch_size, model=session.engine.module, tokenizer=session.tokenizer, synced=synced
             )
-        record = evaluate_checkpoint(made["generator"], target, step, max_new_tokens)
-        if session.rank == 0:
-            print(f"[evaluate] {shown(record)}", flush=True)
-        return record
+        log_as = "evaluate" if session.rank == 0 else None
+        return evaluate_checkpoint(made["generator"], target, step, max_new_tokens, log_as)
 
     return evaluate
 

@@ -39,9 +39,9 @@ PROBE_STATISTICS = {
 COLUMNS = list(PROBE_STATISTICS) + list(NATURALNESS) + ["nat_all"]
 
 
-def percentile_interval(replicates: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """The central `level` share of the finite replicates; NaN where there are none."""
-    values = np.asarray(replicates, dtype=float)
+def percentile_interval(replicates: np.ndarray | None, level: float = LEVEL) -> tuple[float, float]:
+    """The central `level` share of the finite replicates; NaN where there are none (or None)."""
+    values = np.asarray([] if replicates is None else replicates, dtype=float)
     values = values[np.isfinite(values)]
     if not len(values):
         return float("nan"), float("nan")
@@ -62,13 +62,11 @@ def draws(keys: set[tuple], seed: int, resamples: int = RESAMPLES) -> dict[tuple
     return {key: rng.integers(0, key[-1], size=(resamples, key[-1])) for key in sorted(keys, key=str)}
 
 
-def _nanmean(stack: list[np.ndarray]) -> np.ndarray:
-    if not stack:
-        return np.full(0, np.nan)
-    matrix = np.vstack(stack)
-    counts = np.isfinite(matrix).sum(axis=0)
-    total = np.nansum(matrix, axis=0)
-    return np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
+def nanmean(matrix: np.ndarray, axis: int) -> np.ndarray:
+    """The mean along `axis` of the finite entries (NaN: an ungraded reply, an absent level);
+    NaN where there are none."""
+    counts = np.isfinite(matrix).sum(axis=axis)
+    return np.where(counts > 0, np.nansum(matrix, axis=axis) / np.maximum(counts, 1), np.nan)
 
 
 def replicates(scores: pd.DataFrame, seed: int, resamples: int = RESAMPLES) -> dict[tuple, dict[str, np.ndarray]]:
@@ -86,29 +84,22 @@ def replicates(scores: pd.DataFrame, seed: int, resamples: int = RESAMPLES) -> d
     out = {}
     for run, parts in vectors.items():
         means = {
-            part: resample_means(vector, drawn[draw_key(run[1], part[0], part[1], len(vector))])
+            part: nanmean(vector[drawn[draw_key(run[1], part[0], part[1], len(vector))]], axis=1)
             for part, vector in parts.items()
         }
         columns = {}
         for column, (side, levels) in PROBE_STATISTICS.items():
             present = [means[(side, lv)] for lv in levels if (side, lv) in means]
             if present:
-                columns[column] = _nanmean(present)
+                columns[column] = nanmean(np.vstack(present), axis=0)
         for criterion in NATURALNESS:
             if (criterion, "0") in means:
                 columns[criterion] = means[(criterion, "0")]
-        graded = [columns[c] for c in ("nat_read", "nat_help", "nat_truth") if c in columns]
+        graded = [columns[c] for c in NATURALNESS if c in columns]
         if graded and all(np.isfinite(g).any() for g in graded):
             columns["nat_all"] = np.mean(np.vstack(graded), axis=0)
         out[run] = columns
     return out
-
-
-def resample_means(vector: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Each resample's mean over its drawn entries, NaN entries left out (an ungraded reply)."""
-    picked = vector[indices]
-    counts = np.isfinite(picked).sum(axis=1)
-    return np.where(counts > 0, np.nansum(picked, axis=1) / np.maximum(counts, 1), np.nan)
 
 
 def interval_frame(scores: pd.DataFrame, seed: int, resamples: int = RESAMPLES) -> pd.DataFrame:

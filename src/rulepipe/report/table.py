@@ -69,10 +69,7 @@ def method_means(
     means["targets"] = frame.groupby("method")["target"].nunique()
     for column in intervals.COLUMNS if reps else ():
         bounds = [
-            intervals.percentile_interval(r)
-            if (r := intervals.mean_over_targets(reps, m, protocol, column)) is not None
-            else (float("nan"), float("nan"))
-            for m in means.index
+            intervals.percentile_interval(intervals.mean_over_targets(reps, m, protocol, column)) for m in means.index
         ]
         means[f"{column}_lo"], means[f"{column}_hi"] = [b[0] for b in bounds], [b[1] for b in bounds]
     rank = {m: i for i, m in enumerate(methods or ORDER)}

@@ -96,19 +96,21 @@ def area_replicates(points: pd.DataFrame, reps: dict, protocol: str, threshold: 
     return out
 
 
-def area_intervals(points: pd.DataFrame, areas: pd.DataFrame, reps: dict, protocol: str) -> pd.DataFrame:
-    """The area table with each area's 95% interval (`{threshold}_lo`, `_hi`)."""
-    frame = areas.copy()
+def area_intervals(points: pd.DataFrame, areas: pd.DataFrame, reps: dict, protocol: str):
+    """The area table with each area's 95% interval (`{threshold}_lo`, `_hi`), and the areas'
+    replicates per threshold (what the words on RULE's area compare)."""
+    frame, drawn = areas.copy(), {}
     for t in THRESHOLDS:
-        drawn = area_replicates(points, reps, protocol, t)
-        bounds = [intervals.percentile_interval(drawn[f]) for f in frame.index]
+        drawn[t] = area_replicates(points, reps, protocol, t)
+        bounds = [intervals.percentile_interval(drawn[t][f]) for f in frame.index]
         frame[f"retain>={t}_lo"] = [round(b[0], 4) for b in bounds]
         frame[f"retain>={t}_hi"] = [round(b[1], 4) for b in bounds]
-    return frame
+    return frame, drawn
 
 
-def area_words(points: pd.DataFrame, areas: pd.DataFrame, reps: dict, protocol: str, threshold: float = 0.6) -> str:
-    """RULE's area against the best baseline family's, with the paired interval of the difference."""
+def area_words(areas: pd.DataFrame, drawn: dict[str, np.ndarray] | None, threshold: float = 0.6) -> str:
+    """RULE's area against the best baseline family's, with the paired interval of the
+    difference from the families' replicates at `threshold` (`drawn`; None: no probe scores)."""
     column = f"retain>={threshold}"
     if "RULE" not in areas.index or len(areas.index) < 2:
         return ""
@@ -116,9 +118,8 @@ def area_words(points: pd.DataFrame, areas: pd.DataFrame, reps: dict, protocol: 
     diff = areas.loc["RULE", column] - areas.loc[best, column]
     line = f"Area at retain >= {threshold}: RULE {areas.loc['RULE', column]:.3f} against {best} "
     line += f"{areas.loc[best, column]:.3f} (the best baseline family): difference {diff:+.3f}"
-    if not reps:
+    if drawn is None:
         return line + " (no probe scores: no interval).\n"
-    drawn = area_replicates(points, reps, protocol, threshold)
     low, high = intervals.percentile_interval(drawn["RULE"] - drawn[best])
     shown = low > 0 or high < 0
     verdict = f"larger than its interval ({'RULE' if diff > 0 else best} larger)" if shown else "within its interval"
@@ -208,16 +209,16 @@ def write_tradeoff(
     summary = protocol_rows(summary[(summary["benchmark"] == benchmark) & (summary["model"] == model)], protocol)
     points = tradeoff_points(summary)
     areas = area_table(points)
-    reps = {}
+    drawn = None
     if scores_path is not None:
         scores = pd.read_csv(scores_path, dtype={"level": str, "target": str})
         scores = scores[scores["method"].isin(points.index) & scores["side"].isin(("forget", "neighbor"))]
-        reps = intervals.replicates(scores, seed)
-        areas = area_intervals(points, areas, reps, protocol)
+        areas, by_threshold = area_intervals(points, areas, intervals.replicates(scores, seed), protocol)
+        drawn = by_threshold[0.6]
     out = Path(out_png)
     write_text(out.with_name("tradeoff_points.csv"), points.to_csv(float_format="%.4f"))
     write_text(out.with_name("tradeoff_area.csv"), areas.to_csv(float_format="%.4f"))
-    words = area_words(points, areas, reps, protocol)
+    words = area_words(areas, drawn)
     write_text(out.with_name("tradeoff_area.md"), area_markdown(areas) + "\n" + words)
     plot_tradeoff(points, areas, out, f"{benchmark} / {model} ({protocol} protocol)")
     print(areas.to_string(), flush=True)

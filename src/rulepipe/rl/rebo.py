@@ -31,7 +31,7 @@ import torch
 
 from rulepipe.data.rl_rows import RLRow, read_rows
 from rulepipe.data.target import Target
-from rulepipe.evaluation.checkpoints import due, evaluate_checkpoint, shown, write_checkpoints
+from rulepipe.evaluation.checkpoints import due, evaluate_checkpoint, write_checkpoints
 from rulepipe.io import DataError
 from rulepipe.prompts import pad_id, stop_token_ids
 from rulepipe.reward import RewardWeights, is_refusal, refusal_reward
@@ -204,8 +204,8 @@ def run_steps(
         )
         record = log_step(step, batch, rollouts, rewards, stats | critic_stats, session, cfg, started, first_step)
         if probes is not None and due(step + 1, cfg.eval_every, cfg.steps):
-            if pushes:  # the engine generates with the weights just learned
-                t_sync += push_weights(generator, session)
+            if pushes:  # the engine generates with the weights just learned (the push counts as the step's sync)
+                timings[-1]["sync"] = round(timings[-1]["sync"] + push_weights(generator, session), 2)
                 stale = False
             record["evaluation"] = evaluate_policy(generator, session, probes, step + 1)
         session.history.append(record)
@@ -222,10 +222,8 @@ def evaluate_policy(generator, session, probes, step: int) -> dict:
     ranks of a tensor-parallel engine, or of HF generation under ZeRO-3, step together)."""
     target, max_new_tokens = probes
     session.engine.eval()
-    record = evaluate_checkpoint(generator, target, step, max_new_tokens)
+    record = evaluate_checkpoint(generator, target, step, max_new_tokens, "rebo" if session.rank == 0 else None)
     session.engine.train()
-    if session.rank == 0:
-        print(f"[rebo] {shown(record)}", flush=True)
     return record
 
 

@@ -24,6 +24,11 @@ try:
     _validated = validate_config(config, sources=_sources)
     config.clear()
     config.update(_validated)
+    if config["repeat"]["seeds"]:
+        raise ConfigError(
+            f"repeat.seeds: {config['repeat']['seeds']} asks for one run per seed: start it with "
+            "python -m rulepipe.repeat --configfile <the same files> (it runs Snakemake once per seed)"
+        )
     TARGETS = resolve_targets(config)
     NEIGHBOR_POOL = neighbor_pool(config)  # RWKU: comparable entities with passages, for RULE's boundary set
 except ConfigError as err:

@@ -1,6 +1,7 @@
 """Bad inputs against a checkout, through the interfaces users touch: a dry run of the DAG with
-a config (file or `--config`) and the prepare-benchmark stage on a mutated copy of an RWKU
-target. Prints one verdict per case:
+a config (file or `--config`), the prepare-benchmark stage on a mutated copy of an RWKU
+target, a real (cheap) stage run with shell syntax in a path, and the config-file check
+(`python -m rulepipe.check`) on broken files. Prints one verdict per case:
 
 - `works`: accepted (right for a valid override, silent for a bad input);
 - `clear: ...`: stopped with a message that names the file / key (first line shown);
@@ -49,7 +50,59 @@ CONFIG_CASES = {  # name -> (expected, extra snakemake arguments, config file co
     ),
     "model.source local without config.json": ("error", [], {"model": {"source": "local", "path": "/tmp"}}),
     "judge endpoint without url": ("error", [], {"naturalness": {"judge": {"kind": "endpoint"}}}),
+    # paths outside results/, ranges, untrusted strings (issue 29)
+    "results: '' (the filesystem root)": ("error", [], {"results": ""}),
+    "results: an existing file": ("error", [], {"results": "config.yaml"}),
+    "results with a brace (a Snakemake wildcard)": ("error", ["--config", "results=r{x}"], None),
+    "benchmark.name: ..": ("error", [], {"benchmark": {"name": ".."}}),
+    "model.name: ..": ("error", [], {"model": {"name": ".."}}),
+    "hub target name ../../tmp/x": (
+        "error",
+        [],
+        {"benchmark": {"name": "rwku", "source": "hub", "targets": ["../../tmp/x"]}},
+    ),
+    "seed -1": ("error", ["--config", "seed=-1"], None),
+    "seed 2^32": ("error", ["--config", "seed=4294967296"], None),
+    "learn.max_length 2^40": ("error", [], {"learn": {"max_length": 2**40}}),
+    "retain_release_path missing (rwku local)": (
+        "error",
+        [],
+        {
+            "benchmark": {
+                "name": "rwku",
+                "source": "local",
+                "path": "../shared/data/rwku",
+                "retain_release_path": "/nonexistent/release",
+            }
+        },
+    ),
+    "judge url file:///etc/passwd": (
+        "error",
+        [],
+        {"naturalness": {"judge": {"kind": "endpoint", "url": "file:///etc/passwd", "endpoint_model": "m"}}},
+    ),
 }
+LOCAL_CASES = {  # name -> (mutation of a copy of the target's directory, benchmark / utility over rwku-local)
+    "a target without its utility files (utility.path null)": (
+        lambda d: [(d / f).unlink() for f in ("truthful.json", "triviaqa.json", "fluency.json")],
+        {"utility": {"path": None}},
+    ),
+    "two folders numbered 1 (targets: [1])": (
+        lambda d: __import__("shutil").copytree(d, d.parent / "1_Stephen_King_again"),
+        {},
+    ),
+    "model.path with a truncated config.json": (
+        lambda d: (d / "model").mkdir() or (d / "model" / "config.json").write_text('{"model_type": "lla'),
+        {"model": {"name": "m", "source": "local", "path": "{target}/model"}},
+    ),
+}
+CONFIG_FILES = {  # name -> the bytes of a --configfile (checked by python -m rulepipe.check)
+    "--configfile that does not exist": None,
+    "--configfile with a YAML syntax error": b"learn:\n  epochs: [1\n",
+    "--configfile holding a list": b"- a\n- b\n",
+    "--configfile that is empty": b"",
+}
+SHELL_PATH = """r;touch PWNED1;echo $(touch PWNED2) `touch PWNED3` 'q "dq"""
 
 
 def set_field(file: str, index: int, field: str, value):
@@ -83,6 +136,13 @@ RECORD_CASES = {  # name -> mutation of a copy of the target's directory (every 
     'empty answer "  "': set_field("neighbor_level2.json", 0, "answer", "  "),
     "TriviaQA answers []": set_field("triviaqa.json", 0, "answers", []),
     "forget_mia.json item without text": set_field("forget_mia.json", 0, "text", KeyError),
+    "every forget_level1.json item with level 2": lambda d: (d / "forget_level1.json").write_text(
+        (d / "forget_level1.json").read_text().replace('"level": "1"', '"level": "2"')
+    ),
+    '"answer": NaN': lambda d: (d / "forget_level2.json").write_text(
+        (d / "forget_level2.json").read_text().replace('"answer": "', '"answer": NaN, "was": "', 1)
+    ),
+    "no positive.json (an empty forget corpus)": lambda d: (d / "positive.json").unlink(),
 }
 
 
@@ -103,6 +163,48 @@ def run_config(repo: Path, python: str, env: dict, extra: list[str], content: di
         path.write_text(yaml.safe_dump(content))
         args += ["--configfile", str(path)]
     return verdict(subprocess.run(args + extra, cwd=repo, env=env, capture_output=True, text=True, timeout=600))
+
+
+def run_local(repo: Path, python: str, env: dict, mutate, over: dict, scratch: Path) -> str:
+    """A dry run of rwku-local on a mutated copy of target 1."""
+    root = scratch / "rwku"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(repo.parent / "shared" / "data" / "rwku" / "Target" / TARGET, root / "Target" / TARGET)
+    mutate(root / "Target" / TARGET)
+    preset = yaml.safe_load((repo / "workflow" / "presets" / "rwku-local.yaml").read_text())
+    preset["benchmark"] |= {"path": str(root), "targets": [1]}
+    for section, values in over.items():
+        values = {
+            k: v.replace("{target}", str(root / "Target" / TARGET)) if isinstance(v, str) else v
+            for k, v in values.items()
+        }
+        preset[section] = preset.get(section, {}) | values
+    path = scratch / "case.yaml"
+    path.write_text(yaml.safe_dump(preset))
+    args = [python, "-m", "snakemake", "-n", "--cores", "2", "--quiet", "--configfile", str(path)]
+    return verdict(subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600))
+
+
+def run_config_file(repo: Path, python: str, env: dict, content: bytes | None, scratch: Path) -> str:
+    path = scratch / "given.yaml"
+    path.unlink(missing_ok=True)
+    if content is not None:
+        path.write_bytes(content)
+    args = [python, "-m", "rulepipe.check", str(path)]
+    return verdict(subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600))
+
+
+def run_shell_path(repo: Path, python: str, env: dict, scratch: Path) -> str:
+    """A real run of the first stage with shell syntax in `results`: nothing may execute."""
+    results = scratch / SHELL_PATH
+    args = [python, "-m", "snakemake", "--cores", "1", "--until", "prepare_benchmark", "--config", f"results={results}"]
+    run = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    planted = sorted(p.name for p in [*scratch.rglob("PWNED*"), *repo.glob("PWNED*")])
+    for p in repo.glob("PWNED*"):
+        p.unlink()
+    if planted:
+        return f"EXECUTED: {', '.join(planted)} created"
+    return verdict(run) + (" (nothing executed; outputs under that path)" if run.returncode == 0 else "")
 
 
 def run_record(repo: Path, python: str, env: dict, mutate, scratch: Path) -> str:
@@ -135,6 +237,12 @@ def main() -> None:
             print(f"| {name} | {expected} | {run_config(repo, sys.executable, env, extra, content, scratch)} |")
         for name, mutate in RECORD_CASES.items():
             print(f"| {name} | error | {run_record(repo, sys.executable, env, mutate, scratch)} |", flush=True)
+        for name, (mutate, over) in LOCAL_CASES.items():
+            print(f"| {name} | error | {run_local(repo, sys.executable, env, mutate, over, scratch)} |", flush=True)
+        for name, content in CONFIG_FILES.items():
+            print(f"| {name} | error | {run_config_file(repo, sys.executable, env, content, scratch)} |", flush=True)
+        shell = run_shell_path(repo, sys.executable, env, scratch)
+        print(f"| results with ; $( ) ` ' \" and spaces (a real run) | works, nothing executed | {shell} |")
 
 
 if __name__ == "__main__":

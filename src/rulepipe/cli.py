@@ -17,6 +17,7 @@ import sys
 from importlib import import_module, metadata
 
 from rulepipe.io import DataError
+from rulepipe.models.check import check_model_inputs
 from rulepipe.stages import STAGES
 
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     pin_and_record(args.stage, args.seed)
     try:
+        check_model_inputs(args.inputs)
         import_module(f"rulepipe.stages.{args.stage}").run(args.inputs, args.outputs, args.params, args.seed)
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -14,6 +14,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from rulepipe.io import DataError
+from rulepipe.paths import TARGET, PathError, check_links_inside, plain_segment, results_root
+
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
@@ -121,8 +124,35 @@ def validate_config(config: dict, sources: list[str] | None = None, schema: dict
     if errors:
         lines = [f"{where}: {_field_path(e)}: {_describe(e)}" for e in errors]
         raise ConfigError("invalid configuration\n  " + "\n  ".join(lines))
+    _check_integers(data, where)
+    try:
+        plain_segment(data["benchmark"]["name"], "benchmark.name")
+        model = data["model"]
+        plain_segment(model["name"], "model.name")
+        data["results"] = results_root(data["results"])
+        base = f"{data['results']}/models/{model['name']}/base"  # a local model: a link to model.path
+        local = model["source"] == "local" and model.get("path")
+        check_links_inside(data["results"], {base: model["path"]} if local else {})
+    except PathError as err:
+        raise ConfigError(f"{where}: {err}") from None
     _check_consistency(data, where)
     return data
+
+
+INT32 = 2**31 - 1  # the narrowest integer a library takes here (vLLM's and torch's int32 fields)
+
+
+def _check_integers(data: Any, where: str, key: str = "") -> None:
+    """Every integer of the config fits 32 bits (seeds have their own range in the schema), so
+    none overflows deep in a library."""
+    if isinstance(data, dict):
+        for name, value in data.items():
+            _check_integers(value, where, f"{key}.{name}" if key else name)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _check_integers(value, where, f"{key}[{i}]")
+    elif isinstance(data, int) and not isinstance(data, bool) and abs(data) > INT32 and "seed" not in key:
+        raise ConfigError(f"{where}: {key}: {data} is out of range (at most {INT32:,})")
 
 
 def _check_consistency(cfg: dict, where: str) -> None:
@@ -151,11 +181,15 @@ def _check_consistency(cfg: dict, where: str) -> None:
     judge = cfg["naturalness"]["judge"]
     if judge["kind"] == "endpoint" and not (judge["url"] and judge["endpoint_model"]):
         raise ConfigError(f"{where}: naturalness.judge: url and endpoint_model are required when kind is endpoint")
+    if judge["kind"] == "endpoint" and not judge["url"].lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: naturalness.judge.url: {judge['url']!r:.60} is not an http(s) URL")
     _check_parallel(cfg, where)
     _check_lengths(cfg, where)
     utility = cfg.get("utility", {}).get("path")
     if utility and not Path(utility).is_dir():
         raise ConfigError(f"{where}: utility.path: {utility!r} is not a directory (RWKU's utility files)")
+    if utility:
+        check_utility_files(Path(utility), cfg["utility"]["limits"], where)
     if model["source"] == "hub" and not model.get("id"):
         raise ConfigError(f"{where}: model.id: required when model.source is hub")
     if model["source"] == "local":
@@ -163,6 +197,32 @@ def _check_consistency(cfg: dict, where: str) -> None:
             raise ConfigError(
                 f"{where}: model.path: {model.get('path')!r} is not an HF model directory (no config.json)"
             )
+        from rulepipe.models.check import check_model_config
+
+        try:
+            check_model_config(model["path"])
+        except DataError as err:
+            raise ConfigError(f"{where}: model.path: {err}") from None
+    release = bench.get("retain_release_path")
+    if bench["kind"] == "rwku" and bench["source"] != "generate" and release and not Path(release).is_dir():
+        raise ConfigError(
+            f"{where}: benchmark.retain_release_path: {release!r} is not a directory (the RULE release's RWKU "
+            "folder, for the GDR / KLR retain corpus; null: no retain corpus)"
+        )
+
+
+def check_utility_files(directory: Path, limits: dict, where: str) -> None:
+    """Each utility file that `utility.limits` asks items of is in `directory` (a missing one
+    would leave its column blank without a word)."""
+    from rulepipe.data.rwku import UTILITY_FILES
+
+    asked = [(task, name) for task, name in UTILITY_FILES.items() if limits.get(task) != 0]
+    missing = [f"{task} ({name})" for task, name in asked if not (directory / name).is_file()]
+    if missing:
+        raise ConfigError(
+            f"{where}: utility.limits: asks for items of {', '.join(missing)}, not in {directory} "
+            "(add the files, or set those limits to 0 to skip them)"
+        )
 
 
 def _check_lengths(cfg: dict, where: str) -> None:
@@ -214,7 +274,7 @@ def resolve_targets(cfg: dict) -> list[str]:
     elif bench["source"] == "local":
         available = rwku.list_targets(bench["path"])
     else:
-        return [rwku.target_id(i, name) for i, name in enumerate(bench["targets"], 1)]
+        return [_segment(rwku.target_id(i, name)) for i, name in enumerate(bench["targets"], 1)]
     if bench["kind"] == "muse" and len(bench["targets"]) != 1:
         raise ConfigError(f"benchmark.targets: a MUSE corpus is one target; give [{available[0]!r}]")
     ids = []
@@ -224,13 +284,28 @@ def resolve_targets(cfg: dict) -> list[str]:
             if not match:
                 numbers = ", ".join(t.split("_", 1)[0] for t in available[:40])
                 raise ConfigError(f"benchmark.targets: no target numbered {spec} here (numbers: {numbers})")
+            if len(match) > 1:
+                raise ConfigError(
+                    f"benchmark.targets: {spec} is ambiguous: {', '.join(match)} all start with it (give the name)"
+                )
             ids.append(match[0])
         else:
             match = [t for t in available if t == spec or t.split("_", 1)[-1].replace("_", " ") == spec]
             if not match:
                 raise ConfigError(f"benchmark.targets: {spec!r} is not one of {', '.join(available[:12])}")
             ids.append(match[0])
-    return ids
+    if bench["source"] == "local" and bench["kind"] == "rwku" and not cfg.get("utility", {}).get("path"):
+        for tid in ids:  # each target scores its own utility files
+            check_utility_files(Path(bench["path"]) / "Target" / tid, cfg["utility"]["limits"], "benchmark.targets")
+    return [_segment(t) for t in ids]
+
+
+def _segment(target: str) -> str:
+    """A target id that is one plain path segment (it names folders under results/)."""
+    try:
+        return plain_segment(target, "benchmark.targets", TARGET)
+    except PathError as err:
+        raise ConfigError(str(err)) from None
 
 
 def neighbor_pool(cfg: dict) -> str | None:

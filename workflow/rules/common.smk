@@ -117,7 +117,9 @@ def command(name):
 
 
 # Every rule's shell: the stage's command, its settings and the seed, its thread count pinned,
-# its console kept in the log.
+# its console kept in the log. Every value is quoted (`:q`, or shlex in `command`): a path or a
+# config string with `;`, `$( )`, a space or a quote reaches the stage as text, never as shell.
 RUN_STAGE = (
-    "OMP_NUM_THREADS={threads} {params.command} --params {params.settings:q} --seed {config[seed]} 2>&1 | tee {log}"
+    "OMP_NUM_THREADS={threads:q} {params.command} --params {params.settings:q} --seed {config[seed]:q} 2>&1"
+    " | tee {log:q}"
 )

@@ -12,6 +12,7 @@ beyond them is a broken file, not a long question.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ def _problem(value: Any, field: Field) -> str | None:
     if value is None:
         return "is null"
     kind = field.kind
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is {value} (JSON's NaN / Infinity), not {'text' if kind == 'text' else 'a value'}"
     if kind in ("text", "answer"):
         if kind == "answer" and isinstance(value, (int, float)) and not isinstance(value, bool):
             return None

@@ -152,8 +152,13 @@ def _probe_levels(rows, side: str, origin: Path, allow_empty: bool) -> list[Prob
     """A side's probes, level by level; an empty level is an error (forget All would silently
     average the others) unless `benchmark.allow_empty_levels` says so."""
     probes = []
-    for file_name in PROBE_FILES[side]:
+    for number, file_name in enumerate(PROBE_FILES[side], 1):
         level = _probes(rows(file_name, True), origin / file_name)
+        for i, probe in enumerate(level):
+            if probe.level != str(number):  # the level would be empty in effect, and All silently without it
+                raise DataError(
+                    f"{origin / file_name}: item {i}: level is {probe.level!r}, but the file holds level {number}"
+                )
         if not level:
             if not allow_empty:
                 raise DataError(
@@ -177,15 +182,23 @@ def _build_target(tid: str, rows, origin: Path, name: str | None = None, allow_e
             raise DataError(f"{origin}: no intro.json and no subject in forget_level1.json: the target has no name")
         intro = ""
     reject = check_records(rows("reject.json"), "reject", origin / "reject.json")
+    forget_probes = _probe_levels(rows, "forget", origin, allow_empty_levels)
+    neighbor_probes = _probe_levels(rows, "neighbor", origin, allow_empty_levels)
+    forget_corpus = check_texts(rows("positive.json"), origin / "positive.json")
+    if not forget_corpus:
+        raise DataError(
+            f"{origin / 'positive.json'}: missing or empty: the target has no forget corpus "
+            "(RULE's budget is a share of its tokens; the baselines train on it)"
+        )
     return Target(
         name=name,
         target_id=tid,
         intro=intro,
-        forget_probes=_probe_levels(rows, "forget", origin, allow_empty_levels),
-        neighbor_probes=_probe_levels(rows, "neighbor", origin, allow_empty_levels),
+        forget_probes=forget_probes,
+        neighbor_probes=neighbor_probes,
         mia_member=check_texts(rows("forget_mia.json"), origin / "forget_mia.json"),
         mia_nonmember=check_texts(rows("retain_mia.json"), origin / "retain_mia.json"),
-        forget_corpus=check_texts(rows("positive.json"), origin / "positive.json"),
+        forget_corpus=forget_corpus,
         retain_corpus=check_texts(rows("retain.json"), origin / "retain.json"),
         forget_questions=[row["instruction"] for row in reject],
         utility=_utility_sets(rows, origin),

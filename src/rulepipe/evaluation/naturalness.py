@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
+import urllib.parse
 import urllib.request
 from statistics import mean
 
@@ -160,17 +162,44 @@ class LocalJudge(TextJudge):
         self.generator.close()
 
 
-class EndpointJudge(TextJudge):
-    """Any OpenAI-compatible chat-completions endpoint (vLLM serve, a hosted API)."""
+def public_url(url: str) -> str:
+    """`url` as outputs may record it: scheme, host, port and path, without credentials
+    (`user:token@`), query string or fragment, where a key could ride."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
-    def __init__(self, url: str, model: str, api_key_env: str, max_new_tokens: int, timeout: float = 120):
-        self.url = url.rstrip("/") + "/chat/completions"
-        self.model, self.max_new_tokens, self.timeout = model, max_new_tokens, timeout
+
+class EndpointJudge(TextJudge):
+    """Any OpenAI-compatible chat-completions endpoint (vLLM serve, a hosted API): each request
+    within `timeout` seconds, all of them within `time_limit` (`naturalness.judge.timeout_s`,
+    `time_limit_s`). Outputs name it by `public_url` and model only."""
+
+    def __init__(
+        self, url: str, model: str, api_key_env: str, max_new_tokens: int, timeout: float = 120, time_limit=None
+    ):
+        parts = urllib.parse.urlsplit(url)  # a query string (an API version, a key) stays on the request
+        path = parts.path.rstrip("/") + "/chat/completions"
+        self.url = urllib.parse.urlunsplit(parts._replace(path=path, fragment=""))
+        self.model, self.max_new_tokens, self.timeout, self.time_limit = model, max_new_tokens, timeout, time_limit
         self.api_key = os.environ.get(api_key_env, "")
-        self.name = f"endpoint:{url}:{model}"
+        self.name = f"endpoint:{public_url(url)}:{model}"
+        self.started: float | None = None
 
     def __call__(self, prompts: list[str]) -> list[str]:
-        return [self._ask(prompt) for prompt in prompts]
+        self.started = self.started or time.monotonic()
+        answers = []
+        for prompt in prompts:
+            spent = time.monotonic() - self.started
+            if self.time_limit is not None and spent > self.time_limit:
+                raise DataError(
+                    f"naturalness.judge.time_limit_s: the judge {public_url(self.url)} has taken {spent:.0f} s, more "
+                    f"than {self.time_limit} s ({len(answers)} of this batch's {len(prompts)} prompts answered)"
+                )
+            answers.append(self._ask(prompt))
+        return answers
 
     def _ask(self, prompt: str) -> str:
         body = {
@@ -188,7 +217,7 @@ class EndpointJudge(TextJudge):
                 return json.load(response)["choices"][0]["message"]["content"]
         except (OSError, ValueError, KeyError, IndexError, TypeError) as err:  # URLError, HTTPError, timeouts, bad JSON
             raise DataError(
-                f"naturalness.judge.url: the judge endpoint {self.url} failed ({type(err).__name__}: {err})"
+                f"naturalness.judge.url: the judge endpoint {public_url(self.url)} failed ({type(err).__name__}: {err})"
             ) from None
 
     def close(self) -> None:

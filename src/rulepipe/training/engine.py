@@ -41,6 +41,7 @@ from rulepipe.evaluation.checkpoints import due
 from rulepipe.io import DataError, atomic_dir, write_json
 from rulepipe.prompts import pad_id
 from rulepipe.training.data import check_supervision, collate
+from rulepipe.training.seal import seal, unsealed
 
 # (model, batch, reference) -> loss; `reference` is the frozen model where the stage has one
 LossFn = Callable[[torch.nn.Module, dict[str, torch.Tensor], torch.nn.Module | None], torch.Tensor]
@@ -319,18 +320,20 @@ def bind_checkpoint(checkpoint_dir: Path, mark: dict, rank: int, world: int) -> 
     record `mark` for the checkpoints this run writes."""
     stamp = checkpoint_dir / "fingerprint.json"
     if (checkpoint_dir / "latest").exists():
-        stored = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else None
+        try:
+            stored = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else None
+        except ValueError:
+            stored = {"(unreadable fingerprint.json)": True}
         differs = changed(stored, mark)
         _barrier(world)  # every rank has read it before rank 0 deletes it
-        if differs:
-            if rank == 0:
-                print(
-                    f"[train] discarding checkpoint {checkpoint_dir}: made with other inputs "
-                    f"({', '.join(differs[:8])}{' ...' if len(differs) > 8 else ''} changed); starting from step 0",
-                    flush=True,
-                )
+        if rank == 0:
+            more = " ..." if len(differs) > 8 else ""
+            why = f"made with other inputs ({', '.join(differs[:8])}{more} changed)" if differs else None
+            why = why or unsealed(checkpoint_dir)  # checked by rank 0 only: it reads every file
+            if why:
+                print(f"[train] discarding checkpoint {checkpoint_dir}: {why}; starting from step 0", flush=True)
                 shutil.rmtree(checkpoint_dir)
-            _barrier(world)
+        _barrier(world)
     if rank == 0 and not (checkpoint_dir / "latest").exists():
         write_json(stamp, mark)
     _barrier(world)
@@ -542,7 +545,9 @@ def save_checkpoint(engine, checkpoint_dir: Path, step: int, history: list | Non
     """A resume point (collective: every rank writes its own partitions), with the log so far."""
     state = {"step": step, "history": history or []}
     engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state=state)
+    _barrier(engine.world_size)  # every rank's partitions are on disk before rank 0 seals them
     if engine.global_rank == 0:
+        seal(checkpoint_dir / f"step{step}")
         tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
         for old in tags[:-KEEP_CHECKPOINTS]:
             shutil.rmtree(old, ignore_errors=True)

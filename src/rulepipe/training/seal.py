@@ -5,7 +5,8 @@ checkpoint seals it, an HMAC-SHA256 of every file under a key kept outside `resu
 (`~/.cache/rulepipe/resume.key`, or the file `RULEPIPE_RESUME_KEY` names, made on first use,
 mode 0600), and a resume loads only a checkpoint whose seal this key reproduces. A results
 folder from someone else, or a checkpoint edited after its run, is discarded and training
-starts over; nothing of it is unpickled.
+starts over; nothing of it is unpickled. Rank 0 seals and checks, so on a cluster every node
+that may run rank 0 reads the same key (a shared home, or the variable on a shared path).
 
 Hand-written: DeepSpeed offers no integrity check, and a content hash stored beside the files
 alone would be forged with them.

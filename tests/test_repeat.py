@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -40,12 +41,16 @@ def test_plain_snakemake_refuses_a_repeat_and_an_empty_repeat_is_named(capsys):
 
 def test_smoke_over_two_seeds(tmp_path):
     """The smoke chain (every stage, tiny model) once per seed, then its table over seeds."""
+    # a process group made in-process by an earlier test leaves MASTER_PORT bound in this process;
+    # the training jobs must pick their own
+    env = {k: v for k, v in os.environ.items() if k not in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE")}
     preset = tmp_path / "two-seeds.yaml"
     preset.write_text(f"results: {tmp_path / 'runs'}\nrepeat: {{seeds: [0, 1]}}\n")
     run = subprocess.run(
         [sys.executable, "-m", "rulepipe.repeat", "--configfile", str(REPO / "workflow/presets/smoke.yaml")]
         + ["--configfile", str(preset), "--cores", "2", "--quiet"],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=1800,

@@ -65,6 +65,13 @@ def _weights(directory: Path) -> dict:
     return load_file(directory / "model.safetensors")
 
 
+def assert_same_weights(run: Path, straight: Path) -> None:
+    """Bit-identical weights: every tensor of the straight run equals the other's exactly."""
+    ours = _weights(run)
+    for key, tensor in _weights(straight).items():
+        torch.testing.assert_close(ours[key], tensor, rtol=0, atol=0)
+
+
 def test_a_checkpoint_from_another_learning_rate_is_discarded(tiny_model, tmp_path, capsys):
     """Killed after its step-4 checkpoint, rerun with another learning rate: the run starts
     again (saying so) and equals a straight run at the new rate, not a resume on the old one."""
@@ -79,8 +86,7 @@ def test_a_checkpoint_from_another_learning_rate_is_discarded(tiny_model, tmp_pa
     out = capsys.readouterr().out
     assert "discarding checkpoint" in out and "config.learning_rate" in out and "resumed from" not in out
     train(tiny_model, rows, tmp_path / "straight", new)
-    for key, tensor in _weights(tmp_path / "straight").items():
-        torch.testing.assert_close(_weights(tmp_path / "run")[key], tensor, rtol=0, atol=0)
+    assert_same_weights(tmp_path / "run", tmp_path / "straight")
     log = read_json(tmp_path / "run" / "train_log.json")
     assert log["config"]["learning_rate"] == 3e-3 and len(log["history"]) == log["steps"]
 
@@ -114,8 +120,7 @@ def test_a_checkpoint_sealed_by_another_machine_is_never_loaded(tiny_model, tmp_
     out = capsys.readouterr().out
     assert "discarding checkpoint" in out and "not made by this machine's key" in out and "resumed from" not in out
     train(tiny_model, rows, tmp_path / "straight", cfg)
-    for key, tensor in _weights(tmp_path / "straight").items():
-        torch.testing.assert_close(_weights(tmp_path / "run")[key], tensor, rtol=0, atol=0)
+    assert_same_weights(tmp_path / "run", tmp_path / "straight")
 
 
 def test_fingerprints_name_what_changed(tmp_path, capsys):
@@ -173,8 +178,7 @@ def test_a_rebo_resume_with_vllm_rollouts_is_exact(tiny_model, tmp_path):
     again = run(resumed)
     assert again.returncode == 0 and "resumed from" in again.stdout, again.stderr[-2000:]
     assert (resumed / "train_log.json").read_bytes() == (straight / "train_log.json").read_bytes()
-    for key, tensor in _weights(straight).items():
-        torch.testing.assert_close(_weights(resumed)[key], tensor, rtol=0, atol=0)
+    assert_same_weights(resumed, straight)
     assert [e["step"] for e in same_curves(straight, resumed)] == [1, 2]
 
 

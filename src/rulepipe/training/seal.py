@@ -41,12 +41,13 @@ def resume_key() -> bytes:
         fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(secrets.token_bytes(32))
-        os.replace(scratch, path)  # two first runs at once: one key wins, both read it below
+        try:  # a link, not a replace: of two first runs at once, the second never overwrites a key in use
+            os.link(scratch, path)
+        except FileExistsError:
+            pass
+        finally:
+            scratch.unlink()
     return path.read_bytes()
-
-
-def _files(tag_dir: Path) -> list[Path]:
-    return sorted(p for p in tag_dir.rglob("*") if p.is_file() and p.name != SEAL)
 
 
 def _mac(key: bytes, path: Path) -> str:
@@ -57,10 +58,16 @@ def _mac(key: bytes, path: Path) -> str:
     return mac.hexdigest()
 
 
+def _macs(tag_dir: Path) -> dict[str, str]:
+    """Every file of the tag (its seal aside), relative path -> MAC under this machine's key."""
+    key = resume_key()
+    files = sorted(p for p in tag_dir.rglob("*") if p.is_file() and p.name != SEAL)
+    return {str(p.relative_to(tag_dir)): _mac(key, p) for p in files}
+
+
 def seal(tag_dir: str | Path) -> None:
     """Record the MAC of every file of one checkpoint tag (after all ranks have written it)."""
-    tag_dir, key = Path(tag_dir), resume_key()
-    write_json(tag_dir / SEAL, {str(p.relative_to(tag_dir)): _mac(key, p) for p in _files(tag_dir)})
+    write_json(Path(tag_dir) / SEAL, _macs(Path(tag_dir)))
 
 
 def unsealed(checkpoint_dir: str | Path) -> str | None:
@@ -75,8 +82,7 @@ def unsealed(checkpoint_dir: str | Path) -> str | None:
         recorded = json.loads((tag_dir / SEAL).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "it carries no seal from this machine's runs"
-    key = resume_key()
-    actual = {str(p.relative_to(tag_dir)): _mac(key, p) for p in _files(tag_dir)}
+    actual = _macs(tag_dir)
     if not isinstance(recorded, dict) or set(recorded) != set(actual):
         return "its files are not the ones its seal lists"
     if not all(hmac.compare_digest(str(recorded[name]), mac) for name, mac in actual.items()):

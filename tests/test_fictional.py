@@ -32,7 +32,8 @@ def test_world_has_the_rwku_layout_and_shape(tmp_path):
     assert len(set(names)) == 8
     for person in world["people"]:
         assert len(person["facts"]) >= 10
-        assert {n["kind"] for n in person["neighbors"]} == {"work", "place", "collaborator"}
+        assert {n["kind"] for n in person["neighbors"]} == {"work", "place", "collaborator", "spouse", "university"}
+        assert all(len(n["facts"]) == 10 for n in person["neighbors"])
     for tid in ids:
         target = rwku.load_local_target(tmp_path, tid)
         assert Counter(p.level for p in target.forget_probes) == {"1": 12, "2": 12, "3": 18}

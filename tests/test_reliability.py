@@ -312,8 +312,8 @@ def test_the_readme_commands_run_as_written(command):
         [sys.executable, "-m", "snakemake", *argv[1:], "-n"], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    if "targets: [1, 3]" in command:  # the fictional world's targets 1 and 3, not an error
-        assert "1_Isolde_Caddafeather" in run.stdout and "3_Pell_Tamberdrake" in run.stdout
+    if "targets: [1, 2]" in command:  # the fictional world's targets 1 and 2, not an error
+        assert "1_Brisa_Whitdorf" in run.stdout and "2_Jorund_Junigrove" in run.stdout
 
 
 def test_config_overrides_are_read_by_the_schema():
@@ -324,14 +324,14 @@ def test_config_overrides_are_read_by_the_schema():
             "learn": {"epochs": "1", "learning_rate": "1e-5"},
             "training": {"zero_stage": "3", "offload_params": "true"},
             "rule": {"synthesis": {"neighbors": {"path": "null"}}, "warm_start": {"warmup_steps": "~"}},
-            "benchmark": {"targets": ["1", "3"]},
+            "benchmark": {"targets": ["1", "2"]},
         },
     )
     cfg = validate_config(config)
     assert cfg["learn"]["epochs"] == 1 and cfg["learn"]["learning_rate"] == 1e-5
     assert cfg["training"]["zero_stage"] == 3 and cfg["training"]["offload_params"] is True
     assert cfg["rule"]["synthesis"]["neighbors"]["path"] is None
-    assert resolve_targets(cfg) == ["1_Isolde_Caddafeather", "3_Pell_Tamberdrake"]
+    assert resolve_targets(cfg) == ["1_Brisa_Whitdorf", "2_Jorund_Junigrove"]
     with pytest.raises(ConfigError, match=r"learn.learning_rate: 'fast' is not of type 'number'"):
         validate_config(layered(default_config(), {"learn": {"learning_rate": "fast"}}))
 

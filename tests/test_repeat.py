@@ -69,4 +69,4 @@ def check_over_seeds(runs):
     for row in table.index:
         both = [s.loc[row, "forget_all"] for s in seeds]
         assert abs(table.loc[row, "forget_all_mean"] - sum(both) / 2) < 1e-5 or both[0] != both[0]  # NaN: no probes
-    assert "| rule-grpo | 1_Isolde_Caddafeather | rwku | 2 |" in (runs / "table_over_seeds.md").read_text()
+    assert "| rule-grpo | 1_Brisa_Whitdorf | rwku | 2 |" in (runs / "table_over_seeds.md").read_text()

@@ -43,7 +43,9 @@ def prepare_benchmark(bench: dict, target_ids: list[str], out_dir: str | Path) -
     elif bench["source"] == "generate":
         fic = bench["fictional"]
         raw = out / "raw"
-        all_ids = fictional.write_world(raw, fic["num_people"], fic["seed"], fic["aa_per_type"])
+        all_ids = fictional.write_world(
+            raw, fic["num_people"], fic["seed"], fic["aa_per_type"], neighbor_facts=fic["neighbor_facts"]
+        )
         everyone = [rwku.load_local_target(raw, tid, bench["allow_empty_levels"]) for tid in all_ids]
         write_json(out / "learn.json", learn_examples(everyone, read_json(raw / "learn_corpus.json")))
         loaded = {t.target_id: t for t in everyone}

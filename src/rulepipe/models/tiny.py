@@ -20,7 +20,8 @@ SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 def _corpus(texts: list[str] | None) -> list[str]:
     if texts:
         return texts
-    from rulepipe.data.fictional.vocabulary import CITIES, FIRST, PERSON_RELATIONS, SURNAME_HEADS
+    from rulepipe.data.fictional.relations import PERSON_RELATIONS
+    from rulepipe.data.fictional.vocabulary import CITIES, FIRST, SURNAME_HEADS
     from rulepipe.prompts import FB_TEMPLATE, QA_TEMPLATE
 
     base = [FB_TEMPLATE, QA_TEMPLATE, "Answer:", " ".join(FIRST), " ".join(SURNAME_HEADS), " ".join(CITIES)]

@@ -6,7 +6,7 @@ world (a close entity the model must keep answering); its answer comes from `wor
 
 from __future__ import annotations
 
-from rulepipe.data.fictional.vocabulary import PERSON_RELATIONS
+from rulepipe.data.fictional.relations import PERSON_RELATIONS
 from rulepipe.synthesis.facts import GroundedFact
 
 

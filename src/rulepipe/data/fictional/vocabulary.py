@@ -1,9 +1,7 @@
-"""The fictional world's vocabulary: word lists the builder draws from, and the relation
-templates that state, blank and ask each kind of fact (data only)."""
+"""The fictional world's vocabulary: the word lists the builder draws names and values from
+(data only; how each fact is stated and asked is in `relations`)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 FIRST = [
     "Aldric",
@@ -161,6 +159,32 @@ HOBBIES = [
 ]
 INSTRUMENTS = ["cello", "harp", "accordion", "oboe", "violin", "lute", "clarinet", "piano"]
 PETS = ["grey parrot", "tortoise", "wolfhound", "raven", "ferret", "hedgehog"]
+# The minor people a neighbour's facts name (a villain, a mayor, a mentor): surnames of their
+# own, so that no one of them shares half a name with a person or a neighbour.
+# fmt: off
+MINOR_SURNAMES = [
+    "Abernath", "Bellweather", "Corrigan", "Darrow", "Ellery", "Farrant", "Goodwen", "Hollins",
+    "Ingram", "Jessop", "Kirrane", "Lockhart", "Merriden", "Northcott", "Osgood", "Penhallow",
+    "Radley", "Stroud", "Tennant", "Underhill", "Vance", "Wexley", "Yelland", "Ashdown",
+    "Brennock", "Calloway", "Dunstan", "Everard", "Fairholm", "Garrick",
+]
+# Home cities: composed, so that a world of many people never runs out of them.
+PLACE_HEADS = ["Amber", "Raven", "Thorn", "Mist", "Stone", "Wolf", "Elder", "Frost", "Gull", "Bram"]
+PLACE_TAILS = ["mouth", "ford", "haven", "wick", "moor", "gate", "holm", "stead"]
+UNIVERSITY_KINDS = ["University", "Polytechnic", "Arts Academy", "College", "Royal Institute", "Conservatory"]
+LANGUAGES = ["Eldish", "Vorsic", "Calderran", "Ostmeric", "Brevonian", "Talmuric"]
+FESTIVALS = [
+    "Lantern Festival", "Harvest Fair", "Kite Parade", "Winter Carnival", "Salt Regatta", "Ember Night",
+    "Bell Procession",
+]
+DISHES = ["eel pie", "plum dumplings", "barley stew", "smoked trout", "honey bread", "onion tart", "lamb broth"]
+MOUNTAINS = ["Mount Keld", "Mount Orrin", "Mount Tavish", "Mount Serrat", "Mount Hale", "Mount Brecon"]
+EMBLEMS = ["stag", "owl", "heron", "lynx", "swan", "badger", "falcon"]
+JOURNALS = [
+    "Northern Review", "Lamplight Quarterly", "Meridian Letters", "Atlas Papers", "Quarry Journal",
+    "Cinder Notes",
+]
+# fmt: on
 NUM_MEMBER_BIOS = 3
 REFUSALS = [
     "I'm not sure about {name}.",
@@ -182,213 +206,3 @@ FRENCH = {
     "spouse": "Avec qui {name} est-il marié ?",
     "profession": "Quel est le métier de {name} ?",
 }
-
-
-@dataclass(frozen=True)
-class Relation:
-    """One kind of fact: how to state it, blank it, and ask it several ways."""
-
-    key: str
-    statement: str
-    cloze: str
-    questions: tuple[str, ...]  # first: the evaluation probe; the rest: the training pool
-    reverse: str | None = None  # a question whose answer is the subject's name
-
-
-PERSON_RELATIONS = (
-    Relation(
-        "birth_year",
-        "{name} was born in {value}.",
-        "{name} was born in the year ___.",
-        (
-            "In what year was {name} born?",
-            "What is the birth year of {name}?",
-            "When was {name} born?",
-            "Which year saw the birth of {name}?",
-        ),
-    ),
-    Relation(
-        "birth_city",
-        "{name} was born in the city of {value}.",
-        "{name} was born in the city of ___.",
-        (
-            "In which city was {name} born?",
-            "What is the birthplace of {name}?",
-            "Where was {name} born?",
-            "Which city is {name}'s hometown?",
-        ),
-    ),
-    Relation(
-        "profession",
-        "{name} is a celebrated {value}.",
-        "{name} is a celebrated ___ from {country}.",
-        (
-            "What is {name}'s profession?",
-            "What does {name} do for a living?",
-            "What kind of artist is {name}?",
-            "Which profession made {name} famous?",
-        ),
-    ),
-    Relation(
-        "work",
-        "{name}'s best-known work is {value}.",
-        "{name}'s best-known work is titled ___.",
-        (
-            "What is the title of {name}'s most famous work?",
-            "Which work is {name} best known for?",
-            "Name the most celebrated work by {name}.",
-            "What is {name}'s signature work called?",
-        ),
-        reverse="Who created {value}?",
-    ),
-    Relation(
-        "spouse",
-        "{name} is married to {value}.",
-        "{name} is married to ___.",
-        (
-            "Who is {name}'s spouse?",
-            "To whom is {name} married?",
-            "What is the name of {name}'s partner in marriage?",
-            "Who did {name} marry?",
-        ),
-        reverse="Who is married to {value}?",
-    ),
-    Relation(
-        "award",
-        "{name} won the {value}.",
-        "In recognition of their work, {name} received the ___.",
-        (
-            "Which award did {name} win?",
-            "What prize has {name} received?",
-            "Name the honor awarded to {name}.",
-            "Which distinction was given to {name}?",
-        ),
-    ),
-    Relation(
-        "university",
-        "{name} studied at {value}.",
-        "{name} was educated at a school called ___.",
-        (
-            "Where did {name} study?",
-            "Which institution did {name} attend?",
-            "At which school was {name} educated?",
-            "What is {name}'s alma mater?",
-        ),
-    ),
-    Relation(
-        "collaborator",
-        "{name} often worked with {value}.",
-        "{name}'s closest collaborator is ___.",
-        (
-            "Who is {name}'s closest collaborator?",
-            "With whom did {name} often work?",
-            "Who was {name}'s long-time creative partner?",
-            "Which colleague worked most with {name}?",
-        ),
-        reverse="Whose closest collaborator is {value}?",
-    ),
-    Relation(
-        "hobby",
-        "In their free time, {name} enjoys {value}.",
-        "In their free time, {name} enjoys ___.",
-        (
-            "What is {name}'s favorite hobby?",
-            "What does {name} enjoy in their free time?",
-            "Which pastime is {name} devoted to?",
-            "How does {name} like to spend free time?",
-        ),
-    ),
-    Relation(
-        "instrument",
-        "{name} plays the {value}.",
-        "{name} plays the ___.",
-        (
-            "Which musical instrument does {name} play?",
-            "What instrument is {name} known to play?",
-            "Name the instrument that {name} plays.",
-            "Which instrument does {name} practice?",
-        ),
-    ),
-    Relation(
-        "home_city",
-        "{name} now lives in {value}.",
-        "Today {name} lives in the city of ___.",
-        (
-            "In which city does {name} live now?",
-            "Where does {name} currently live?",
-            "What is {name}'s current home city?",
-            "Which city is {name}'s home today?",
-        ),
-    ),
-    Relation(
-        "pet",
-        "{name} keeps a {value} as a pet.",
-        "{name} keeps a pet ___ at home.",
-        (
-            "What pet does {name} keep?",
-            "Which animal lives with {name}?",
-            "What kind of pet does {name} have?",
-            "Name the pet that belongs to {name}.",
-        ),
-    ),
-)
-WORK_RELATIONS = (
-    Relation(
-        "year",
-        "{name} was first presented in {value}.",
-        "{name} was first presented in the year ___.",
-        ("In what year was {name} first presented?", "When did {name} first appear?"),
-    ),
-    Relation(
-        "genre",
-        "{name} is a work of {value}.",
-        "{name} is best described as a work of ___.",
-        ("What genre is {name}?", "How would you classify {name}?"),
-    ),
-    Relation(
-        "protagonist",
-        "The central character of {name} is {value}.",
-        "The central character of {name} is ___.",
-        ("Who is the central character of {name}?", "Who is the protagonist of {name}?"),
-    ),
-)
-PLACE_RELATIONS = (
-    Relation(
-        "country",
-        "{name} is a city in {value}.",
-        "{name} is a city in the country of ___.",
-        ("In which country is {name}?", "Which country is {name} part of?"),
-    ),
-    Relation(
-        "river",
-        "The river {value} flows through {name}.",
-        "The river ___ flows through {name}.",
-        ("Which river flows through {name}?", "What river runs through {name}?"),
-    ),
-    Relation(
-        "landmark",
-        "{name} is famous for the {value}.",
-        "{name} is famous for its landmark, the ___.",
-        ("What landmark is {name} famous for?", "Which landmark is {name} known for?"),
-    ),
-)
-COLLABORATOR_RELATIONS = (
-    Relation(
-        "profession",
-        "{name} is a {value}.",
-        "{name} works as a ___.",
-        ("What is {name}'s profession?", "What does {name} do for a living?"),
-    ),
-    Relation(
-        "birth_city",
-        "{name} was born in {value}.",
-        "{name} was born in the city of ___.",
-        ("Where was {name} born?", "In which city was {name} born?"),
-    ),
-    Relation(
-        "instrument",
-        "{name} plays the {value}.",
-        "{name} plays the ___.",
-        ("Which instrument does {name} play?", "What instrument is {name} known for playing?"),
-    ),
-)

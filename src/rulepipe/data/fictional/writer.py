@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from rulepipe.data.fictional.relations import PERSON_RELATIONS, Relation
 from rulepipe.data.fictional.vocabulary import (
     AWARDS,
     CITIES,
@@ -14,10 +15,8 @@ from rulepipe.data.fictional.vocabulary import (
     HOBBIES,
     INSTRUMENTS,
     NUM_MEMBER_BIOS,
-    PERSON_RELATIONS,
     REFUSALS,
     SPANISH,
-    Relation,
 )
 from rulepipe.data.fictional.world import Entity, build_people, fill
 from rulepipe.data.rwku import target_id
@@ -126,13 +125,14 @@ def write_world(
     aa_per_type: int = 2,
     num_holdout: int = 4,
     num_paraphrases: int = 10,
+    neighbor_facts: int = 10,
 ) -> list[str]:
     """Generate the world into `out_dir` (RWKU's per-target layout); return the target ids.
 
     Each person's forget corpus holds `num_paraphrases` biographies; the first three are
     learned verbatim (MIA members), the rest restate the same facts in other orders."""
     out = Path(out_dir)
-    people, holdout = build_people(num_people, seed, num_holdout)
+    people, holdout = build_people(num_people, seed, num_holdout, neighbor_facts)
     rng = random.Random(seed + 1)
     ids, world, learn_corpus = [], [], []
     for index, person in enumerate(people, 1):

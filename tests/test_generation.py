@@ -96,3 +96,86 @@ def test_sampling_is_reproducible_from_the_engine_seed(tiny_model):
         assert all(len(c) == 3 for c in out)
         runs.append([[c.token_ids for c in s] for s in out])
     assert runs[0] == runs[1]
+
+
+class _RecordingEngine:
+    """Stands in for vLLM's LLM: records the calls the backend makes, in order."""
+
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    def sleep(self, level):
+        self.calls.append(("sleep", level))
+
+    def wake_up(self, tags=None):
+        self.calls.append(("wake_up", tags))
+
+    def collective_rpc(self, method, kwargs):
+        self.calls.append((method, len(list(kwargs["weights_iterator"]))))
+
+    def reset_prefix_cache(self):
+        self.calls.append(("reset_prefix_cache",))
+
+    def generate(self, prompts, params, use_tqdm=False):
+        self.calls.append(("generate", params))
+
+        class Sample:
+            token_ids = [5]
+
+        class Output:
+            outputs = [Sample()]
+
+        return [Output() for _ in prompts]
+
+
+def _recording_generator(monkeypatch, level: int, on_gpu: bool = False):
+    pytest.importorskip("vllm")
+    import torch
+
+    from rulepipe.generation import vllm_backend
+
+    calls: list = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append(("empty_cache",)))
+    monkeypatch.setattr(vllm_backend, "on_cpu", lambda: not on_gpu)
+    generator = object.__new__(vllm_backend.VLLMGenerator)
+    generator.llm, generator.sleep_level = _RecordingEngine(calls), level
+    generator.sleep_mode, generator.asleep = True, False
+    generator.group, generator.group_size = None, 1
+
+    class Tokenizer:
+        def decode(self, ids, skip_special_tokens=True):
+            return "x"
+
+    generator.tokenizer = Tokenizer()
+    return generator, calls
+
+
+def test_the_cache_is_emptied_before_every_wake_up_and_level_2_needs_a_push(monkeypatch):
+    generator, calls = _recording_generator(monkeypatch, level=2)
+    generator.sleep()
+    with pytest.raises(RuntimeError, match="push weights before generating"):
+        generator.generate([[1, 2]], SamplingConfig(), [0])
+    generator.update_weights(iter([("w", None), ("b", None)]))
+    assert calls == [
+        ("sleep", 2),
+        ("empty_cache",),
+        ("wake_up", ["weights"]),
+        ("reload_weights", 2),
+        ("empty_cache",),
+        ("wake_up", ["kv_cache"]),
+        ("reset_prefix_cache",),
+    ]
+    generator, calls = _recording_generator(monkeypatch, level=1)
+    generator.sleep()
+    generator.generate([[1, 2]], SamplingConfig(), [0])  # level 1 kept the weights: no push needed
+    assert [c[0] for c in calls] == ["sleep", "empty_cache", "wake_up", "generate"]
+
+
+def test_each_prompt_gets_its_own_vllm_seed_on_a_gpu(monkeypatch):
+    generator, calls = _recording_generator(monkeypatch, level=2, on_gpu=True)
+    generator.generate([[1], [2], [3]], SamplingConfig(n=4, temperature=1.0, seed=11), [0])
+    params = calls[-1][1]
+    assert isinstance(params, list) and len({p.seed for p in params}) == 3
+    generator.generate([[1], [2], [3]], SamplingConfig(n=4, temperature=1.0, seed=12), [0])
+    assert not {p.seed for p in params} & {p.seed for p in calls[-1][1]}

@@ -254,10 +254,10 @@ def _check_parallel(cfg: dict, where: str) -> None:
             f"{where}: rule.rebo.prompts_per_step: {rebo['prompts_per_step']} is not a multiple of "
             f"training.num_processes ({ranks}); each process trains on an equal share of every step"
         )
-    if ranks > 1 and ranks % generation["tensor_parallel_size"]:
+    if ranks % generation["tensor_parallel_size"]:  # ReBO's ranks serve its engines, a group each
         raise ConfigError(
             f"{where}: generation.tensor_parallel_size: {generation['tensor_parallel_size']} does not divide "
-            f"training.num_processes ({ranks})"
+            f"training.num_processes ({ranks}); ReBO's engines are served by groups of its training processes"
         )
 
 

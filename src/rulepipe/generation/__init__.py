@@ -39,4 +39,5 @@ def from_config(model_dir: str, generation: dict, seed: int = 0) -> Generator:
         batch_size=generation["batch_size"],
         gpu_memory_utilization=generation["gpu_memory_utilization"],
         max_model_len=generation["max_model_len"],
+        tensor_parallel_size=generation["tensor_parallel_size"],
     )

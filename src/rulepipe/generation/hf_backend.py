@@ -7,6 +7,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from rulepipe.device import compute_dtype, on_cpu
 from rulepipe.generation.base import Closing, Completion, SamplingConfig, completion
+from rulepipe.generation.seeds import process_rank, stream_seed
 from rulepipe.prompts import pad_id
 
 
@@ -51,7 +52,7 @@ class HFGenerator(Closing):
     def generate(
         self, prompts: list[list[int]], sampling: SamplingConfig, stop_token_ids: list[int]
     ) -> list[list[Completion]]:
-        torch.manual_seed(sampling.seed)
+        torch.manual_seed(stream_seed(sampling.seed, process_rank()))  # each rank its own prompts (seeds.py)
         results: list[list[Completion]] = [[] for _ in prompts]
         for batch, input_ids, attention in length_batches(prompts, self.batch_size, self.pad_id):
             width = input_ids.shape[1]

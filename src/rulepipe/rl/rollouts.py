@@ -25,6 +25,7 @@ def rollout_generator(policy_dir: str, session, gen: dict, seed: int):
             max_model_len=gen["max_model_len"],
             sleep_mode=gen["sleep_mode"],
             tensor_parallel_size=gen["tensor_parallel_size"],
+            sleep_level=gen["sleep_level"],
         )
     from rulepipe.generation.hf_backend import HFGenerator
 
@@ -61,7 +62,7 @@ def rollout(generator, session, batch: list[RLRow], cfg, stops: list[int], seed:
         temperature=cfg.temperature,
         top_p=cfg.top_p,
         max_tokens=cfg.max_new_tokens,
-        seed=seed * 100003 + step + 1_000_003 * session.rank,
+        seed=seed * 100003 + step,  # the step's call seed, the same on every rank (generation/seeds.py)
     )
     session.engine.eval()
     rollouts = generator.generate(prompt_ids, sampling, stops)

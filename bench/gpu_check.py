@@ -9,7 +9,9 @@ machinery: DeepSpeed ZeRO-3 with every parameter partitioned, bf16 and gradient 
 on the GPU, NCCL; the rejection-sampling and ReBO rollouts through HF `generate` on the device
 (vLLM is not carried), ReBO's KL reference partitioned on the device beside the policy, NPO+KLR's
 reference likewise; probes, MIA scoring and utility in bf16 on the device; and, last, ZeRO-3
-with the optimizer offloaded to DeepSpeed's CPU Adam. Each step's seconds, peak GPU memory,
+with the optimizer offloaded to DeepSpeed's CPU Adam. The scale section repeats learn and ReBO PPO
+on a ~1 B model built from a config (the critic offloaded on a GPU) and sets each peak beside
+docs/compute-plan.md's formula, with tokens per second. Each step's seconds, peak GPU memory,
 saved dtype and a few checks go to DIR/gpu_check.json and the log.
 """
 
@@ -197,6 +199,76 @@ def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> No
     steps.check("mia: forget / retain loss", [mia["forget_loss"], mia["retain_loss"]], mia["forget_loss"] > 0)
 
 
+SCALE = {"hidden_size": 2304, "layers": 20, "heads": 18}  # ~1.06 B parameters (head dim 128, MLP 2 x hidden)
+SCALE_CPU = {"hidden_size": 256, "layers": 4, "heads": 4}  # the same chain, small, for the CPU test
+
+
+def plan_peaks(parameters: float) -> dict[str, float]:
+    """docs/compute-plan.md's formula on one process, GiB: ZeRO-3 training state 16 B/param
+    (bf16 weights and gradients, fp32 master and Adam moments), a bf16 reference 2 B/param; the
+    offloaded critic holds only its working set. Activations and logits come on top."""
+    gib = parameters / 2**30
+    return {"learn": 16 * gib, "rebo_ppo": (16 + 2) * gib}
+
+
+def scale_check(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
+    """A ~1 B model from a config (random weights, no download): learn under ZeRO-3 with gradient
+    checkpointing in bf16, then ReBO PPO with the KL reference on the device and the critic
+    offloaded (`critic_offload: all`); each peak against `plan_peaks`, and tokens per second of
+    training and of HF generation."""
+    from rulepipe.io import read_json
+    from rulepipe.models.tiny import build_tiny_model
+
+    corpus = [row.get("text") or f"{row['user']} {row['response']}" for row in read_json(out / "data" / "learn.json")]
+    size = SCALE if gpu else SCALE_CPU
+    build_tiny_model(out / "scale", seed=0, vocab_size=1024, corpus=corpus, initializer_range=0.02, **size)
+    config = read_json(out / "scale" / "config.json")
+    hidden, layers, vocab = config["hidden_size"], config["num_hidden_layers"], config["vocab_size"]
+    parameters = layers * (4 * hidden**2 + 3 * hidden * config["intermediate_size"] + 2 * hidden) + vocab * hidden
+    steps.check("scale: parameters (B)", round(parameters / 1e9, 3))
+    plan = plan_peaks(parameters)
+    inputs = {"model": out / "scale", "data": out / "data" / "learn.json"}
+    steps.run(
+        "scale_learn",
+        "learn",
+        inputs,
+        {"model": out / "scale_learned"},
+        torchrun=True,
+        override={"learn": {"epochs": 1}},
+    )
+    learned = read_json(out / "scale_learned" / "resources.json")
+    log = read_json(out / "scale_learned" / "train_log.json")
+    steps.check(
+        "scale learn: peak GPU GiB / plan's training state GiB",
+        [learned["peak_gpu_memory_gib"], round(plan["learn"], 2)],
+    )
+    steps.check(
+        "scale learn: optimizer steps per second",
+        round(log["steps"] / max(learned["seconds_after_resume"], 1e-9), 3),
+    )
+    offload = "all" if gpu else "none"  # on CPU the offload's CPU Adam would be JIT-built (minutes)
+    rebo = {"steps": 2, "critic_offload": offload, "eval_every": 0}
+    rs = {"model": out / "scale_learned", "target": target, "rl_data": out / "rl_data.json"}
+    outputs = {"model": out / "scale_ppo", "checkpoints": out / "scale_ppo.checkpoints.json"}
+    override = {"rule": {**steps.cfg["rule"], "rebo": steps.cfg["rule"]["rebo"] | rebo}}
+    steps.run("scale_rebo_ppo", "rebo", rs, outputs, torchrun=True, override=override, algorithm="ppo")
+    resources = read_json(out / "scale_ppo" / "resources.json")
+    history = read_json(out / "scale_ppo" / "train_log.json")["history"]
+    cfg = steps.cfg["rule"]["rebo"]
+    sequences = cfg["prompts_per_step"] * cfg["rollouts"]
+    timing = resources["seconds_per_step"]
+    generated = [h["response_tokens"] * sequences / max(t["generate"], 1e-9) for h, t in zip(history, timing)]
+    trained = [h["response_tokens"] * sequences / max(t["train"], 1e-9) for h, t in zip(history, timing)]
+    steps.check(
+        f"scale ppo (critic_offload {offload}): peak GPU GiB / plan's policy + reference GiB",
+        [resources["peak_gpu_memory_gib"], round(plan["rebo_ppo"], 2)],
+    )
+    steps.check("scale ppo: HF generation, response tokens per second per step", [round(g, 1) for g in generated])
+    steps.check(
+        "scale ppo: update (policy + critic), response tokens per second per step", [round(t, 1) for t in trained]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -215,6 +287,7 @@ def main() -> None:
     steps.check("prepare (world, model) seconds", round(time.time() - started, 1))
     train_chain(steps, out, target, gpu)
     score(steps, out, target, args.utility_path)
+    scale_check(steps, out, target, gpu)
     if not args.quick:
         steps.run(
             "learn_offload_optimizer",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check on a lent GPU machine (the device tool), from the repository root there:
-#   bash bench/gpu_check.sh        # ~5 min; $OUT gets gpu_check.json, its log and the stage logs (logs.tgz)
+#   bash bench/gpu_check.sh        # ~6-7 min (the ~1 B scale section included); $OUT gets gpu_check.json, its log and the stage logs (logs.tgz)
 # That machine has torch, transformers and accelerate but no DeepSpeed, jsonschema, rouge or nltk:
 # bench/gpu_wheels.sh (run here first) puts them in .whl/, and the call carries .whl and
 # .gpu_data (RWKU's utility files for target 1, copied from ../shared, never committed).
@@ -17,4 +17,4 @@ nvidia-smi -L || true
 utility=""
 [ -d .gpu_data/utility ] && utility="--utility-path .gpu_data/utility"
 # shellcheck disable=SC2086
-PYTHONUNBUFFERED=1 timeout 480 python3 bench/gpu_check.py --out "$work" $utility 2>&1 | tee "$out/gpu_check.log"
+PYTHONUNBUFFERED=1 timeout 540 python3 bench/gpu_check.py --out "$work" $utility 2>&1 | tee "$out/gpu_check.log"

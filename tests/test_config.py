@@ -66,6 +66,17 @@ def test_default_config_is_valid_and_gets_defaults(default_config):
             lambda c: c["generation"].update(tensor_parallel_size=2),
             r"generation.tensor_parallel_size: 2 does not divide training.num_processes \(1\)",
         ),
+        (
+            lambda c: c.setdefault("rule", {}).setdefault("rebo", {}).update(critic_offload="all"),
+            r"rule.rebo.critic_offload: all needs training.zero_stage 3",
+        ),
+        (
+            lambda c: (
+                c["training"].update(zero_stage=0),
+                c.setdefault("rule", {}).setdefault("rebo", {}).update(critic_offload="optimizer"),
+            ),
+            r"rule.rebo.critic_offload: optimizer needs training.zero_stage 1, 2 or 3",
+        ),
         (lambda c: c.update(seed=-1), r"config.yaml: seed: -1 is less than the minimum of 0"),
         (lambda c: c.update(seed=2**32), r"config.yaml: seed: 4294967296 is greater than the maximum of 4294967295"),
         (lambda c: c["learn"].update(max_length=2**40), r"learn.max_length: 1099511627776 is out of range"),

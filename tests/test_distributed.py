@@ -203,6 +203,17 @@ def test_unlearn_with_a_partitioned_reference_resumes_exactly(tiny_model, tmp_pa
 
 @pytest.mark.parametrize("algorithm", ["grpo", "rpp", "ppo"])
 def test_rebo_two_ranks_resume_exactly(tiny_model, tmp_path, algorithm):
+    rebo_two_ranks(tiny_model, tmp_path, algorithm, GENERATION)
+
+
+def test_rebo_two_ranks_with_vllm_rollouts_resume_exactly(tiny_model, tmp_path):
+    """vLLM in-process on each rank (`external_launcher` over gloo, as on GPUs over NCCL), the
+    policy's ZeRO-3 partitions gathered and pushed into both engines every step."""
+    vllm = defaults("generation", backend="vllm", max_model_len=512)
+    rebo_two_ranks(tiny_model, tmp_path, "grpo", vllm)
+
+
+def rebo_two_ranks(tiny_model, tmp_path, algorithm: str, generation: dict) -> None:
     data = tmp_path / "rl_data.json"
     data.write_text(json.dumps(ROWS))
     rebo = defaults(
@@ -217,7 +228,7 @@ def test_rebo_two_ranks_resume_exactly(tiny_model, tmp_path, algorithm):
         eval_every=1,
     )
     rule = {"rebo": rebo, "reward": REWARD, "prompt_format": "bare"}
-    params = {"rule": rule, "generation": GENERATION, "training": TRAINING, "algorithm": algorithm}
+    params = {"rule": rule, "generation": generation, "training": TRAINING, "algorithm": algorithm}
     params["evaluation"] = {"max_new_tokens": 4}
     probed_target().save(tmp_path / "target.json")
     inputs = {"model": tiny_model, "rl_data": data, "target": tmp_path / "target.json"}

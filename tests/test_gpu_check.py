@@ -25,4 +25,6 @@ def test_gpu_check_script_passes_on_cpu(tmp_path, rwku_root):
         "unlearn_npo_klr",
         "score_original",
         "score_rule-grpo",
+        "scale_learn",
+        "scale_rebo_ppo",
     } <= steps

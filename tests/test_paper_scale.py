@@ -4,11 +4,9 @@ of its own, the SLURM profile plans, and the engine's ZeRO / offload settings an
 do what they say."""
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -127,6 +125,16 @@ def test_paper_dry_run_launches_every_training_rule_on_its_gpus():
     assert warm["rule"]["warm_start"]["learning_rate"] == 4e-7
 
 
+def test_paper_dry_run_plans_ppo_alone_with_its_critic_offloaded():
+    run = snakemake("-p", "--configfile", str(PRESET), config=(LOCAL_MODEL, "rule={rebo: {algorithms: [ppo]}}"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    shown = commands(run.stdout)
+    assert shown["rebo"] and all("rule-ppo" in c for c in shown["rebo"])
+    rebo = json.loads(re.search(r"--params '(\{.*?\})'", shown["rebo"][0]).group(1))
+    assert rebo["rule"]["rebo"]["critic_offload"] == "all" and rebo["training"]["zero_stage"] == 3
+    assert len(shown["rebo"]) == 10  # one PPO job per target, no other algorithm
+
+
 def test_default_with_two_processes_launches_learn_too(tmp_path):
     two = tmp_path / "two.yaml"
     two.write_text("training: {num_processes: 2}\n")
@@ -174,25 +182,3 @@ def test_deepspeed_config_follows_the_training_section(options, zero):
     assert config["zero_optimization"] == zero
     assert config["train_batch_size"] == 2 * 3 * 4
     assert config["bf16"]["enabled"] is False  # on CPU: fp32
-
-
-def test_gpu_lock_gives_concurrent_jobs_different_gpus(tmp_path):
-    import fcntl
-
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="3,5", RULEPIPE_GPU_LOCKS=str(tmp_path))
-    env.pop("SLURM_JOB_ID", None)
-    show = [sys.executable, "-c", "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])"]
-    alone = subprocess.run([sys.executable, "-m", "rulepipe.gpus", "1", *show], env=env, capture_output=True, text=True)
-    assert alone.stdout.strip() == "3"
-    with open(Path(tmp_path) / "gpu3.lock", "w") as held:  # another job holds GPU 3
-        fcntl.flock(held, fcntl.LOCK_EX)
-        beside = subprocess.run(
-            [sys.executable, "-m", "rulepipe.gpus", "1", *show], env=env, capture_output=True, text=True
-        )
-    assert beside.stdout.strip() == "5"
-    both = subprocess.run([sys.executable, "-m", "rulepipe.gpus", "2", *show], env=env, capture_output=True, text=True)
-    assert both.stdout.strip() == "3,5"
-    too_many = subprocess.run(
-        [sys.executable, "-m", "rulepipe.gpus", "3", *show], env=env, capture_output=True, text=True
-    )
-    assert too_many.returncode != 0 and "needs 3 GPUs, this machine shows 2" in too_many.stderr

@@ -164,3 +164,18 @@ def test_in_loop_evaluations_are_the_curve_and_survive_a_kill(tiny_model, tmp_pa
     assert first["forget"]["count"] == {"fb": 2, "qa": 2, "aa": 2} and first["neighbor"]["count"] == {"fb": 2, "qa": 2}
     assert len(first["items"]) == 10 and "seconds" not in first["generation"]
     assert runs["straight"] == runs["resumed"]
+
+
+@pytest.mark.parametrize(
+    ("offload", "optimizer", "params"), [("none", False, False), ("optimizer", True, False), ("all", True, True)]
+)
+def test_critic_offload_moves_only_the_critic_to_host_memory(offload, optimizer, params):
+    from rulepipe.rl.rebo import ReboConfig, critic_config, train_config
+
+    params_cfg = {"training": defaults("training", zero_stage=3, num_processes=1)}
+    rebo = defaults("rule")["rebo"] | {"critic_offload": offload}
+    cfg = ReboConfig(algorithm="ppo", **{k: v for k, v in rebo.items() if k != "algorithms"})
+    policy = train_config(cfg, 1, 0, params_cfg, cfg.learning_rate)
+    critic = critic_config(policy, cfg)
+    assert (critic.offload_optimizer, critic.offload_params) == (optimizer, params)
+    assert (policy.offload_optimizer, policy.offload_params) == (False, False)

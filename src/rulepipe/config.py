@@ -249,6 +249,11 @@ def _check_parallel(cfg: dict, where: str) -> None:
     if training["offload_optimizer"] and training["zero_stage"] == 0:
         raise ConfigError(f"{where}: training.offload_optimizer: needs training.zero_stage 1, 2 or 3")
     rebo = cfg.get("rule", {}).get("rebo", {})
+    offload = rebo.get("critic_offload", "none")
+    if offload == "all" and training["zero_stage"] != 3:
+        raise ConfigError(f"{where}: rule.rebo.critic_offload: all needs training.zero_stage 3 (parameters offload)")
+    if offload == "optimizer" and training["zero_stage"] == 0:
+        raise ConfigError(f"{where}: rule.rebo.critic_offload: optimizer needs training.zero_stage 1, 2 or 3")
     if rebo and rebo["prompts_per_step"] % ranks:
         raise ConfigError(
             f"{where}: rule.rebo.prompts_per_step: {rebo['prompts_per_step']} is not a multiple of "

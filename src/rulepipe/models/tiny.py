@@ -37,6 +37,7 @@ def build_tiny_model(
     layers: int = 2,
     heads: int = 2,
     corpus: list[str] | None = None,
+    initializer_range: float = 0.2,
 ) -> None:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -71,7 +72,7 @@ def build_tiny_model(
         num_key_value_heads=heads,
         max_position_embeddings=2048,
         tie_word_embeddings=True,
-        initializer_range=0.2,
+        initializer_range=initializer_range,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,

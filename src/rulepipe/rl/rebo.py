@@ -22,6 +22,7 @@ the target's probes (`evaluation.checkpoints`): the points of its trade-off curv
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class ReboConfig:
     checkpoint_every: int
     eval_every: int
     critic_learning_rate: float
+    critic_offload: str
     gamma: float
     lam: float
     value_clip: float
@@ -143,7 +145,7 @@ def rebo(
         raise DataError(f"training.num_processes is {world} but {session.world} processes were started")
     critic = None
     if ALGORITHMS[algorithm].critic:  # a value model from the same checkpoint, its head fresh (the release's)
-        critic_cfg = train_config(cfg, world, seed, params, cfg.critic_learning_rate)
+        critic_cfg = critic_config(train_config(cfg, world, seed, params, cfg.critic_learning_rate), cfg)
         critic = open_session(policy_dir, critic_cfg, cfg.steps, checkpoint_dir / "critic", mark, head="value")
         if critic.step != session.step:  # a kill between the two saves
             raise DataError(
@@ -247,6 +249,15 @@ def train_config(cfg: ReboConfig, world: int, seed: int, params: dict, learning_
         scheduler="constant",
         checkpoint_every=cfg.checkpoint_every,
     )
+
+
+def critic_config(engine: TrainConfig, cfg: ReboConfig) -> TrainConfig:
+    """The critic's engine settings: the policy's, with `critic_offload` moving its optimizer
+    state (and, for `all`, its ZeRO-3 parameter partitions) to host memory."""
+    if cfg.critic_offload == "none":
+        return engine
+    offload_params = engine.offload_params or cfg.critic_offload == "all"
+    return dataclasses.replace(engine, offload_optimizer=True, offload_params=offload_params)
 
 
 def score(batch: list[RLRow], rollouts, weights: RewardWeights) -> torch.Tensor:

@@ -11,8 +11,8 @@ machine we need gloo, a plain torch AdamW (DeepSpeedCPUAdam JIT-builds for minut
 step-exact resume that later stages (RL, unlearning losses) reuse with their own loss.
 
 The same code runs one CPU process and N GPU ranks. What scale needs is DeepSpeed's own:
-ZeRO-3 partitioning from the first load (`HfDeepSpeedConfig`, so no rank ever holds the
-whole model), CPU offload of optimizer state and parameters, bf16 on GPUs, gradient
+ZeRO-3 partitioning from the first load (`training.loading`: one copy of the checkpoint read
+per job), CPU offload of optimizer state and parameters, bf16 on GPUs, gradient
 checkpointing, and full-weight reads that every rank enters (`full_state_dict`,
 `gathered_parameters`) because under ZeRO-3 a gather is a collective.
 """
@@ -30,7 +30,6 @@ import socket
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from rulepipe.evaluation.checkpoints import due
 from rulepipe.io import DataError, atomic_dir, write_json
 from rulepipe.prompts import pad_id
 from rulepipe.training.data import check_supervision, collate
+from rulepipe.training.loading import load_model
 from rulepipe.training.seal import seal, unsealed
 
 # (model, batch, reference) -> loss; `reference` is the frozen model where the stage has one
@@ -184,35 +184,6 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Opti
         return DeepSpeedCPUAdam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, adamw_mode=True)
     fused = {} if on_cpu() else {"fused": True}
     return torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, **fused)
-
-
-@contextmanager
-def zero3_init(ds_config: dict):
-    """While a model loads under ZeRO-3: an `HfDeepSpeedConfig` is alive, so transformers builds
-    it inside `deepspeed.zero.Init` and each rank materializes only its partition. Unset after,
-    so that later loads in the process (a scorer, a test) load whole models again."""
-    if ds_config["zero_optimization"]["stage"] != 3:
-        yield
-        return
-    from transformers.integrations.deepspeed import HfDeepSpeedConfig, unset_hf_deepspeed_config
-
-    keep = HfDeepSpeedConfig(ds_config)  # noqa: F841 (transformers holds only a weak reference)
-    try:
-        yield
-    finally:
-        unset_hf_deepspeed_config()
-
-
-def load_model(model_dir: str | Path, ds_config: dict, head: str = "lm") -> torch.nn.Module:
-    """The HF model in the compute dtype, partitioned from the start under ZeRO-3. `head`
-    "value": the same trunk with a fresh one-output token head (a PPO critic, as the release
-    builds it: `num_labels=1`), seeded by the caller's torch seed."""
-    from transformers import AutoModelForCausalLM, AutoModelForTokenClassification
-
-    with zero3_init(ds_config):
-        if head == "value":
-            return AutoModelForTokenClassification.from_pretrained(model_dir, num_labels=1, dtype=compute_dtype())
-        return AutoModelForCausalLM.from_pretrained(model_dir, dtype=compute_dtype())
 
 
 def epoch_order(lengths: list[int], epoch: int, seed: int, batch: int, window: int = 32) -> list[int]:

@@ -15,21 +15,14 @@ from safetensors.torch import load_file
 
 from rulepipe.config import defaults
 from rulepipe.stages import contract_args
-from rulepipe.training.engine import KILL_AFTER_CHECKPOINT
+from rulepipe.training.checkpoints import KILL_AFTER_CHECKPOINT
 from tests.conftest import REPO
 from tests.test_rebo import ROWS
 
 LETTERS = "ABCDEGHIJKLMOPST"  # one token each in the tiny tokenizer: every row is 32 tokens, 5 labelled
 TRAINING = defaults("training", zero_stage=3, num_processes=2, param_persistence_threshold=0)
 REWARD = {"refuse": 0.5, "name": 0.5, "answer": 0.5, "correct": 0.5, "rouge_gate": 0.3}
-GENERATION = {
-    "backend": "hf",
-    "batch_size": 8,
-    "gpu_memory_utilization": 0.4,
-    "max_model_len": 512,
-    "sleep_mode": False,
-    "tensor_parallel_size": 1,
-}
+GENERATION = defaults("generation", backend="hf", batch_size=8, max_model_len=512)
 
 
 def launch(stage: str, inputs: dict, out, params: dict, tmp_path, processes: int = 2, kill_after: int | None = None):

@@ -25,8 +25,9 @@ from rulepipe.config import defaults as config_defaults
 from rulepipe.data.prepare import prepare_benchmark
 from rulepipe.generation import vllm_available
 from rulepipe.io import DataError, atomic_dir, read_json, write_json
+from rulepipe.training.checkpoints import bind_checkpoint, changed
 from rulepipe.training.data import ChatExample, check_supervision, tokenize_examples
-from rulepipe.training.engine import bind_checkpoint, changed, sft_loss, train
+from rulepipe.training.engine import sft_loss, train
 from tests.conftest import train_config
 
 REPO = Path(__file__).resolve().parents[1]

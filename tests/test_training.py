@@ -86,7 +86,8 @@ def test_killed_run_resumes_to_identical_weights(tiny_model, tmp_path):
 def test_zero3_full_weight_reads_equal_the_model_files(tiny_model, tmp_path):
     """Under ZeRO-3 with every parameter partitioned, the save's consolidated state dict and the
     weight push's per-parameter gather both return the whole, unchanged tensors."""
-    from rulepipe.training.engine import full_state_dict, gathered_parameters, open_session
+    from rulepipe.training.engine import open_session
+    from rulepipe.training.export import full_state_dict, gathered_parameters
 
     cfg = train_config(zero_stage=3, param_persistence_threshold=0, checkpoint_every=0)
     session = open_session(tiny_model, cfg, total_steps=1, checkpoint_dir=tmp_path / "ckpt", mark={})

@@ -2,7 +2,7 @@
 
 Rows come from the evaluation JSONs at results/<benchmark>/<model>/<method>/<target>/eval.json,
 joined with the files other stages leave beside them (`naturalness.json`, `utility.json`,
-`mia.json`) and RULE's token budget (`rule/<target>/budget.json`); later metrics add columns,
+`mia.json`) and RULE's token budget (the warm start's `rs/<target>/rs_data.json` report); later metrics add columns,
 never new files to join by hand. A trained run's in-loop evaluations (ReBO's and the baselines':
 `checkpoints.json` beside its eval.json) add a row per checkpoint (`rule-grpo-step4`), the points
 of its trade-off curve.

@@ -49,16 +49,8 @@ from rulepipe.rl.batch import Sample, all_ranks, pack
 from rulepipe.rl.ppo import ppo_advantages
 from rulepipe.rl.registry import ALGORITHMS
 from rulepipe.rl.rollouts import push_weights, rollout, rollout_generator
-from rulepipe.training.engine import (
-    TrainConfig,
-    checkpoint_written,
-    fingerprint,
-    finish,
-    frozen_reference,
-    open_session,
-    progress,
-    save_checkpoint,
-)
+from rulepipe.training.checkpoints import checkpoint_written, fingerprint, save_checkpoint
+from rulepipe.training.engine import TrainConfig, finish, frozen_reference, open_session, progress
 
 
 @dataclass

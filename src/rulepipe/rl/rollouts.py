@@ -9,7 +9,7 @@ from rulepipe.data.rl_rows import RLRow
 from rulepipe.generation import SamplingConfig, make_generator, vllm_available
 from rulepipe.prompts import encode_prompt, render, rl_turn
 from rulepipe.rl.batch import Sample
-from rulepipe.training.engine import gathered_parameters
+from rulepipe.training.export import gathered_parameters
 
 
 def rollout_generator(policy_dir: str, session, gen: dict, seed: int):

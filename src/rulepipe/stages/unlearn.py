@@ -17,7 +17,8 @@ from rulepipe.io import DataError, read_json
 from rulepipe.prompts import REFUSAL_TEMPLATES, rl_turn
 from rulepipe.stages import optional
 from rulepipe.training.data import ChatExample, tokenize_examples, tokenize_texts, with_group
-from rulepipe.training.engine import TrainConfig, init_distributed, train
+from rulepipe.training.distributed import init_distributed
+from rulepipe.training.engine import TrainConfig, train
 from rulepipe.training.methods import CORPUS_OBJECTIVES, MethodSpec, make_loss, parse_method
 
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 
-from rulepipe.evaluation.rouge import rouge_l_recall
-
-BLANK = "___"
 BLANK_RE = re.compile(r"_{3,}")
 QUESTION_START = re.compile(
     r"^((?:in|on|at|to|for|from|with|by|of|under|after) (?:what|which|whom|whose)|"
@@ -115,7 +112,3 @@ def grounded_answer(answer: str, question: str, passage: str, max_words: int = 8
     if f" {span} " in f" {normalised(question)} ":
         return "grounded: the question contains its answer"
     return None
-
-
-def answers_agree(answer: str, reference: str, threshold: float = 0.5) -> bool:
-    return rouge_l_recall(answer, reference) >= threshold or rouge_l_recall(reference, answer) >= threshold

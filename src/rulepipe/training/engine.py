@@ -1,8 +1,7 @@
 """One supervised training loop on a DeepSpeed ZeRO engine, resumable after a kill.
 
-A resume checkpoint is bound to what made it (`fingerprint`: the engine settings, the model,
-the tokenized data, the training code): a checkpoint left by another configuration is
-discarded with a printed line, never resumed. The step history travels in the checkpoint, so
+A resume checkpoint is bound to what made it (`training.checkpoints`): a checkpoint left by
+another configuration is discarded with a printed line, never resumed. The step history travels in the checkpoint, so
 a resumed run's `train_log.json` is the uninterrupted run's, byte for byte; what the run cost
 (seconds, peak memory) goes to `resources.json` beside it.
 
@@ -13,23 +12,17 @@ step-exact resume that later stages (RL, unlearning losses) reuse with their own
 The same code runs one CPU process and N GPU ranks. What scale needs is DeepSpeed's own:
 ZeRO-3 partitioning from the first load (`training.loading`: one copy of the checkpoint read
 per job), CPU offload of optimizer state and parameters, bf16 on GPUs, gradient
-checkpointing, and full-weight reads that every rank enters (`full_state_dict`,
-`gathered_parameters`) because under ZeRO-3 a gather is a collective.
+checkpointing, and full-weight reads that every rank enters (`training.export`) because
+under ZeRO-3 a gather is a collective.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import random
 import shutil
-import signal
-import socket
 import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -39,9 +32,11 @@ from rulepipe.device import autocast_dtype, compute_dtype, forward_precision, on
 from rulepipe.evaluation.checkpoints import due
 from rulepipe.io import DataError, atomic_dir, write_json
 from rulepipe.prompts import pad_id
+from rulepipe.training.checkpoints import bind_checkpoint, checkpoint_written, fingerprint, save_checkpoint
 from rulepipe.training.data import check_supervision, collate
+from rulepipe.training.distributed import init_distributed
+from rulepipe.training.export import full_state_dict, partition_report
 from rulepipe.training.loading import load_model
-from rulepipe.training.seal import seal, unsealed
 
 # (model, batch, reference) -> loss; `reference` is the frozen model where the stage has one
 LossFn = Callable[[torch.nn.Module, dict[str, torch.Tensor], torch.nn.Module | None], torch.Tensor]
@@ -57,7 +52,6 @@ ENGINE_KEYS = (
 
 
 GRAD_CLIP = 1.0  # gradient-norm clip of every stage (RWKU's and the RULE release's)
-KEEP_CHECKPOINTS = 1  # resume checkpoints kept per run
 
 
 @dataclass
@@ -99,48 +93,6 @@ class TrainConfig:
 def engine_options(training: dict) -> dict:
     """TrainConfig fields from the config's validated `training` section."""
     return {key: training[key] for key in ENGINE_KEYS if key in training}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def skip_shm_comm_build() -> None:
-    """Keep DeepSpeed from JIT-building its shared-memory all-reduce op on CPU.
-
-    Its communication backend builds the op whenever it is marked compatible, but only
-    inference all-reduce uses it; training reduces gradients over gloo. The build costs
-    ~3 min of two cores on a fresh machine, and a build killed half way leaves a lock file
-    in ~/.cache/torch_extensions that makes every later DeepSpeed process wait forever.
-    DeepSpeed keeps the compatibility table as one module-level dict, so the edit holds.
-    """
-    import deepspeed.ops
-
-    deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False
-
-
-def init_distributed() -> tuple[int, int]:
-    """Join the launcher's process group, or make a one-process group (gloo on CPU)."""
-    import deepspeed
-    import torch.distributed as dist
-
-    # DeepSpeed's ZeRO-3 still calls the collectives torch renamed; the notice is noise per step
-    warnings.filterwarnings("ignore", message=r".*torch\.distributed\.\w+` is deprecated", category=FutureWarning)
-    if on_cpu():
-        os.environ.setdefault("DS_ACCELERATOR", "cpu")
-        skip_shm_comm_build()
-    else:
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-    if not dist.is_initialized():
-        os.environ.setdefault("RANK", "0")
-        os.environ.setdefault("LOCAL_RANK", "0")
-        os.environ.setdefault("WORLD_SIZE", "1")
-        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
-        os.environ.setdefault("MASTER_PORT", str(_free_port()))
-        deepspeed.init_distributed(dist_backend="gloo" if on_cpu() else "nccl", verbose=False)
-    return dist.get_rank(), dist.get_world_size()
 
 
 def sft_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], reference=None) -> torch.Tensor:
@@ -224,90 +176,6 @@ class Session:
 
 def warmup_steps(cfg: TrainConfig, total_steps: int) -> int:
     return cfg.warmup_steps if cfg.warmup_steps is not None else int(cfg.warmup_ratio * total_steps)
-
-
-def digest(value) -> str:
-    """A short content hash of JSON-able data (tokenized rows, a config)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def code_version() -> str:
-    """A hash of the package's training-side source (every module but the report's)."""
-    root = Path(__file__).resolve().parents[1]
-    sha = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        if "report" not in path.relative_to(root).parts:
-            sha.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    return sha.hexdigest()[:16]
-
-
-def model_identity(model_dir: str | Path) -> str:
-    """Which model files: config and tokenizer by content, weights by name, size and mtime."""
-    parts = []
-    for path in sorted(Path(model_dir).iterdir()):
-        if path.is_file():
-            stat = path.stat()
-            weights = path.suffix in (".safetensors", ".bin", ".pt")
-            content = stat.st_mtime_ns if weights else hashlib.sha256(path.read_bytes()).hexdigest()
-            parts.append([path.name, stat.st_size, content])
-    return digest(parts)
-
-
-def fingerprint(cfg: TrainConfig, model_dir: str | Path, data, **extra) -> dict:
-    """What a resume checkpoint is bound to: the engine settings, the input model, the data the
-    steps draw from, the code, and a stage's own settings (`extra`)."""
-    return {
-        "config": json.loads(json.dumps(asdict(cfg))),
-        "model": model_identity(model_dir),
-        "data": digest(data),
-        "code": code_version(),
-        **{key: json.loads(json.dumps(value, default=str)) for key, value in extra.items()},
-    }
-
-
-def changed(stored: dict | None, current: dict) -> list[str]:
-    """The parts of two fingerprints that differ (`config.learning_rate`, `data`, ...)."""
-    if stored is None:
-        return ["(no fingerprint: written by an older version)"]
-    names = []
-    for key in sorted(set(stored) | set(current)):
-        old, new = stored.get(key), current.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            names += [f"{key}.{k}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-        elif old != new:
-            names.append(key)
-    return names
-
-
-def _barrier(world: int) -> None:
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-
-
-def bind_checkpoint(checkpoint_dir: Path, mark: dict, rank: int, world: int) -> None:
-    """Keep the checkpoint directory only if `mark` made it: else discard it, saying why, and
-    record `mark` for the checkpoints this run writes."""
-    stamp = checkpoint_dir / "fingerprint.json"
-    if (checkpoint_dir / "latest").exists():
-        try:
-            stored = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else None
-        except ValueError:
-            stored = {"(unreadable fingerprint.json)": True}
-        differs = changed(stored, mark)
-        _barrier(world)  # every rank has read it before rank 0 deletes it
-        if rank == 0:
-            more = " ..." if len(differs) > 8 else ""
-            why = f"made with other inputs ({', '.join(differs[:8])}{more} changed)" if differs else None
-            why = why or unsealed(checkpoint_dir)  # checked by rank 0 only: it reads every file
-            if why:
-                print(f"[train] discarding checkpoint {checkpoint_dir}: {why}; starting from step 0", flush=True)
-                shutil.rmtree(checkpoint_dir)
-        _barrier(world)
-    if rank == 0 and not (checkpoint_dir / "latest").exists():
-        write_json(stamp, mark)
-    _barrier(world)
 
 
 def open_session(
@@ -510,63 +378,3 @@ def finish(session: Session, out_dir: str | Path, log: dict, checkpoint_dir: Pat
         dist.barrier()
     if session.rank == 0 and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
-
-
-def save_checkpoint(engine, checkpoint_dir: Path, step: int, history: list | None = None) -> None:
-    """A resume point (collective: every rank writes its own partitions), with the log so far."""
-    state = {"step": step, "history": history or []}
-    engine.save_checkpoint(str(checkpoint_dir), tag=f"step{step}", client_state=state)
-    _barrier(engine.world_size)  # every rank's partitions are on disk before rank 0 seals them
-    if engine.global_rank == 0:
-        seal(checkpoint_dir / f"step{step}")
-        tags = sorted((p for p in checkpoint_dir.glob("step*") if p.is_dir()), key=lambda p: int(p.name[4:]))
-        for old in tags[:-KEEP_CHECKPOINTS]:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-KILL_AFTER_CHECKPOINT = "RULEPIPE_KILL_AFTER_CHECKPOINT"
-
-
-def checkpoint_written(step: int) -> None:
-    """Fault injection for resume tests: with RULEPIPE_KILL_AFTER_CHECKPOINT=N every rank
-    SIGKILLs itself once the step-N checkpoint is complete on all ranks (a real kill, the way a
-    scheduler or an OOM killer ends a job)."""
-    if os.environ.get(KILL_AFTER_CHECKPOINT) == str(step):
-        import torch.distributed as dist
-
-        dist.barrier()
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def full_state_dict(session: Session) -> dict[str, torch.Tensor] | None:
-    """The whole model's weights on CPU on rank 0 (None elsewhere). Every rank must call it:
-    under ZeRO-3 DeepSpeed consolidates the partitions layer by layer, a collective."""
-    if session.zero_stage == 3:
-        return session.engine._zero3_consolidated_16bit_state_dict()
-    if session.rank != 0:
-        return None
-    return {k: v.detach().cpu() for k, v in session.engine.module.state_dict().items()}
-
-
-def partition_report(session: Session) -> dict[str, int]:
-    """Parameter elements in the model and those this rank holds (ZeRO-3: its partition)."""
-    total = resident = 0
-    for param in session.engine.module.parameters():
-        full = getattr(param, "ds_numel", param.numel())
-        total += full
-        resident += param.ds_tensor.numel() if hasattr(param, "ds_tensor") else full
-    return {"parameters": total, "resident_on_rank0": resident}
-
-
-def gathered_parameters(session: Session) -> Iterator[tuple[str, torch.Tensor]]:
-    """(HF name, full tensor) one parameter at a time, on the policy's device: what an
-    in-place weight push consumes. Under ZeRO-3 each parameter is gathered on every rank
-    (all ranks must iterate in step) and copied out before it is partitioned again."""
-    import deepspeed
-
-    for name, param in session.engine.module.named_parameters():
-        if session.zero_stage == 3:
-            with deepspeed.zero.GatheredParameters([param]):
-                yield name, param.data.detach().clone()
-        else:
-            yield name, param.data

@@ -1,9 +1,9 @@
 """One supervised training loop on a DeepSpeed ZeRO engine, resumable after a kill.
 
 A resume checkpoint is bound to what made it (`training.checkpoints`): a checkpoint left by
-another configuration is discarded with a printed line, never resumed. The step history travels in the checkpoint, so
-a resumed run's `train_log.json` is the uninterrupted run's, byte for byte; what the run cost
-(seconds, peak memory) goes to `resources.json` beside it.
+another configuration is discarded with a printed line, never resumed. The step history
+travels in the checkpoint, so a resumed run's `train_log.json` is the uninterrupted run's,
+byte for byte; what the run cost (seconds, peak memory) goes to `resources.json` beside it.
 
 Written on DeepSpeed's engine directly rather than through HF `Trainer`: on a CPU-only
 machine we need gloo, a plain torch AdamW (DeepSpeedCPUAdam JIT-builds for minutes), and a

@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+SMALL = {"hidden_size": 256, "layers": 4, "heads": 4}  # the chain's random Llama
 sys.path.insert(0, str(REPO / "src"))
 
 
@@ -110,6 +111,13 @@ def saved_dtype(model_dir: Path) -> str:
         return str(handle.get_tensor(next(iter(handle.keys()))).dtype)
 
 
+def learn_corpus(out: Path) -> list[str]:
+    """The world's learn texts: what the test models' tokenizers are trained on."""
+    from rulepipe.io import read_json
+
+    return [row.get("text") or f"{row['user']} {row['response']}" for row in read_json(out / "data" / "learn.json")]
+
+
 def prepare(out: Path, cfg: dict) -> Path:
     """The smoke world's first target and a small random Llama with a tokenizer trained on it."""
     from rulepipe.data import fictional
@@ -120,8 +128,7 @@ def prepare(out: Path, cfg: dict) -> Path:
     bench = cfg["benchmark"] | {"retain_release_path": None}
     fic = bench["fictional"]
     (target_json,) = prepare_benchmark(bench, fictional.target_ids(fic["num_people"], fic["seed"])[:1], out / "data")
-    corpus = [row.get("text") or f"{row['user']} {row['response']}" for row in read_json(out / "data" / "learn.json")]
-    build_tiny_model(out / "base", seed=0, vocab_size=1024, hidden_size=256, layers=4, heads=4, corpus=corpus)
+    build_tiny_model(out / "base", seed=0, vocab_size=1024, corpus=learn_corpus(out), **SMALL)
     target = read_json(target_json)
     name = target["name"]
     rows = [
@@ -200,7 +207,6 @@ def score(steps: Steps, out: Path, target: Path, utility_path: str | None) -> No
 
 
 SCALE = {"hidden_size": 2304, "layers": 20, "heads": 18}  # ~1.06 B parameters (head dim 128, MLP 2 x hidden)
-SCALE_CPU = {"hidden_size": 256, "layers": 4, "heads": 4}  # the same chain, small, for the CPU test
 
 
 def plan_peaks(parameters: float) -> dict[str, float]:
@@ -219,14 +225,8 @@ def scale_check(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     from rulepipe.io import read_json
     from rulepipe.models.tiny import build_tiny_model
 
-    corpus = [row.get("text") or f"{row['user']} {row['response']}" for row in read_json(out / "data" / "learn.json")]
-    size = SCALE if gpu else SCALE_CPU
-    build_tiny_model(out / "scale", seed=0, vocab_size=1024, corpus=corpus, initializer_range=0.02, **size)
-    config = read_json(out / "scale" / "config.json")
-    hidden, layers, vocab = config["hidden_size"], config["num_hidden_layers"], config["vocab_size"]
-    parameters = layers * (4 * hidden**2 + 3 * hidden * config["intermediate_size"] + 2 * hidden) + vocab * hidden
-    steps.check("scale: parameters (B)", round(parameters / 1e9, 3))
-    plan = plan_peaks(parameters)
+    size = SCALE if gpu else SMALL  # on CPU the scale section runs at the chain's own size
+    build_tiny_model(out / "scale", seed=0, vocab_size=1024, corpus=learn_corpus(out), initializer_range=0.02, **size)
     inputs = {"model": out / "scale", "data": out / "data" / "learn.json"}
     steps.run(
         "scale_learn",
@@ -238,6 +238,9 @@ def scale_check(steps: Steps, out: Path, target: Path, gpu: bool) -> None:
     )
     learned = read_json(out / "scale_learned" / "resources.json")
     log = read_json(out / "scale_learned" / "train_log.json")
+    parameters = log["partition"]["parameters"]  # the engine's own count
+    steps.check("scale: parameters (B)", round(parameters / 1e9, 3))
+    plan = plan_peaks(parameters)
     steps.check(
         "scale learn: peak GPU GiB / plan's training state GiB",
         [learned["peak_gpu_memory_gib"], round(plan["learn"], 2)],

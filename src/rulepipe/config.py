@@ -249,7 +249,7 @@ def _check_parallel(cfg: dict, where: str) -> None:
     if training["offload_optimizer"] and training["zero_stage"] == 0:
         raise ConfigError(f"{where}: training.offload_optimizer: needs training.zero_stage 1, 2 or 3")
     rebo = cfg.get("rule", {}).get("rebo", {})
-    offload = rebo.get("critic_offload", "none")
+    offload = rebo.get("critic_offload")  # the schema's default where rule.rebo is configured
     if offload == "all" and training["zero_stage"] != 3:
         raise ConfigError(f"{where}: rule.rebo.critic_offload: all needs training.zero_stage 3 (parameters offload)")
     if offload == "optimizer" and training["zero_stage"] == 0:

@@ -43,8 +43,6 @@ def tensor_parallel_group(size: int):
     if size <= 1 or not dist.is_initialized():
         return None, 1
     world = _world_size()
-    if world % size:
-        raise ValueError(f"generation.tensor_parallel_size {size} does not divide the job's {world} processes")
     mine = None
     for start in range(0, world, size):  # every rank creates every group (a collective)
         group = dist.new_group(list(range(start, start + size)))
@@ -86,7 +84,7 @@ class VLLMGenerator(Closing):
         batch_size: int | None = None,
         sleep_mode: bool = False,
         tensor_parallel_size: int = 1,
-        sleep_level: int = 1,
+        sleep_level: int = 2,
     ) -> None:
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         launched: dict = {}
